@@ -99,9 +99,8 @@ func requireRoot(t testing.TB) {
 // A sandbox runs the engine in a network namespace of its own (so that the network step's
 // bridges and rules never touch the host's) and checks that nothing leaks out of it.
 type sandbox struct {
-	netns  string   // name of the network namespace, as `ip netns` knows it
-	dir    string   // holds the `contain` wrapper that enters the namespace
-	mounts []string // the host's mount table at the start
+	netns string // name of the network namespace, as `ip netns` knows it
+	dir   string // holds the `contain` wrapper that enters the namespace
 }
 
 var sandboxSeq atomic.Int64
@@ -110,10 +109,11 @@ var sandboxSeq atomic.Int64
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	requireRoot(t)
+	mounts := hostMounts()
 	sb, err := openSandbox(engine(t))
 	require.NoError(t, err)
 	t.Cleanup(func() {
-		for _, leak := range sb.close() {
+		for _, leak := range append(sb.close(), mountLeaks(mounts, hostMounts())...) {
 			t.Error(leak)
 		}
 	})
@@ -126,7 +126,6 @@ func openSandbox(bin string) (*sandbox, error) {
 	if sb.dir, err = os.MkdirTemp("", "contain-sandbox-"); err != nil {
 		return nil, err
 	}
-	sb.mounts = hostMounts()
 	if out, err := exec.Command("ip", "netns", "add", sb.netns).CombinedOutput(); err != nil {
 		os.RemoveAll(sb.dir)
 		return nil, fmt.Errorf("ip netns add: %v: %s", err, out)
@@ -138,7 +137,9 @@ func openSandbox(bin string) (*sandbox, error) {
 	return sb, err
 }
 
-// close kills what is left in the sandbox, removes it and returns what leaked.
+// close kills the processes left in the sandbox, removes it and returns what leaked. The
+// caller compares the host's mounts before and after (tests running in parallel mount and
+// unmount things, so only the caller knows when to compare).
 func (sb *sandbox) close() []string {
 	var leaks []string
 	out, _ := exec.Command("ip", "netns", "pids", sb.netns).Output()
@@ -149,7 +150,6 @@ func (sb *sandbox) close() []string {
 		}
 	}
 	_ = exec.Command("ip", "netns", "del", sb.netns).Run()
-	leaks = append(leaks, mountLeaks(sb.mounts, hostMounts())...)
 	os.RemoveAll(sb.dir)
 	return leaks
 }

@@ -24,13 +24,13 @@ const (
 
 const usage = `Usage: contain [--debug] COMMAND [ARG...]
 
-A container engine built in eight steps (this is step 1: chroot).
+A container engine built in eight steps.
 
 Commands:
-  run [--rootfs DIR] CMD [ARG...]   Run a command in a new container
+  run [FLAGS] CMD [ARG...]      Run a command in a new container
 
 Global flags:
-  -v, --debug   Narrate each isolation decision on stderr
+  -v, --debug                   Narrate each isolation decision on stderr
 `
 
 // exitError ends the engine with a docker-style status. With a nil err, the status is the

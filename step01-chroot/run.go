@@ -19,16 +19,21 @@ const runUsage = `Usage: contain run [FLAGS] CMD [ARG...]
 Run CMD in a new container. Flags come before CMD; every word from CMD on is the command's.
 
 Flags:
-      --rootfs DIR   root filesystem of the container (default ` + defaultRootfs + `)
+      --rootfs DIR              root filesystem (default ` + defaultRootfs + `)
 `
 
 // initConfig is everything the child needs to set up the container. The parent sends it
 // over the sync socket (sync.go).
 type initConfig struct {
-	Rootfs string   `json:"rootfs"`
-	Args   []string `json:"args"`
-	Env    []string `json:"env"`
-	Debug  bool     `json:"debug,omitempty"`
+	// Rootfs is the directory that becomes the container's /.
+	Rootfs string `json:"rootfs"`
+
+	// Args is the command and its arguments; Env its environment.
+	Args []string `json:"args"`
+	Env  []string `json:"env"`
+
+	// Debug turns on the narration in the child too.
+	Debug bool `json:"debug,omitempty"`
 }
 
 // runCmd is `contain run`.
@@ -56,21 +61,26 @@ func parseRun(args []string) (*initConfig, error) {
 	if fs.NArg() == 0 {
 		return nil, errors.New("run: no command given (usage: contain run [FLAGS] CMD [ARG...])")
 	}
-	dir, err := filepath.Abs(*rootfs)
+	cfg := &initConfig{Args: fs.Args(), Env: defaultEnv(), Debug: debugOn}
+	var err error
+	if cfg.Rootfs, err = checkRootfs(*rootfs); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// checkRootfs returns the absolute path of the rootfs directory.
+func checkRootfs(path string) (string, error) {
+	dir, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("run: rootfs: %w", err)
+		return "", fmt.Errorf("run: rootfs: %w", err)
 	}
 	if st, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("run: rootfs: %w", err)
+		return "", fmt.Errorf("run: rootfs: %w", err)
 	} else if !st.IsDir() {
-		return nil, fmt.Errorf("run: rootfs %s: not a directory", dir)
+		return "", fmt.Errorf("run: rootfs %s: not a directory", dir)
 	}
-	return &initConfig{
-		Rootfs: dir,
-		Args:   fs.Args(),
-		Env:    defaultEnv(),
-		Debug:  debugOn,
-	}, nil
+	return dir, nil
 }
 
 // defaultEnv is the environment a container starts with: nothing of the host's but TERM,

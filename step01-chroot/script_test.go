@@ -16,8 +16,10 @@ func TestScripts(t *testing.T) {
 	bin, rootfs := engine(t), testRootfs(t)
 	var mu sync.Mutex
 	var leaks []string
+	mounts := hostMounts()
+	// Scripts run in parallel: check the mounts once all of them are done.
 	t.Cleanup(func() {
-		for _, leak := range leaks {
+		for _, leak := range append(leaks, mountLeaks(mounts, hostMounts())...) {
 			t.Error(leak)
 		}
 	})

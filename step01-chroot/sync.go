@@ -25,9 +25,12 @@ const syncFd = 3
 
 // syncMsg is one message on the socket; each message sets one of its fields.
 type syncMsg struct {
+	// Config: parent to child, once, first.
 	Config *initConfig `json:"config,omitempty"`
-	Error  string      `json:"error,omitempty"`
-	Code   int         `json:"code,omitempty"`
+
+	// Error and Code: child to parent, when the container cannot start.
+	Error string `json:"error,omitempty"`
+	Code  int    `json:"code,omitempty"`
 }
 
 // syncPipe is one end of the socket pair.

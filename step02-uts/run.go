@@ -1,0 +1,205 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+// defaultRootfs is where `make rootfs` puts the busybox tree.
+const defaultRootfs = "/var/lib/contain/rootfs"
+
+const runUsage = `Usage: contain run [FLAGS] CMD [ARG...]
+
+Run CMD in a new container. Flags come before CMD; every word from CMD on is the command's.
+
+Flags:
+      --rootfs DIR              root filesystem (default ` + defaultRootfs + `)
+      --hostname NAME           the container's hostname (default: a copy of the host's)
+`
+
+// initConfig is everything the child needs to set up the container. The parent sends it
+// over the sync socket (sync.go).
+type initConfig struct {
+	// Rootfs is the directory that becomes the container's /.
+	Rootfs string `json:"rootfs"`
+
+	// Hostname is set in the container's new UTS namespace.
+	Hostname string `json:"hostname,omitempty"`
+
+	// Args is the command and its arguments; Env its environment.
+	Args []string `json:"args"`
+	Env  []string `json:"env"`
+
+	// Debug turns on the narration in the child too.
+	Debug bool `json:"debug,omitempty"`
+}
+
+// runCmd is `contain run`.
+func runCmd(args []string) error {
+	cfg, err := parseRun(args)
+	if err != nil {
+		return err
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("run: must be run as root")
+	}
+	if err := runContainer(cfg); err != nil {
+		return withRunPrefix(err)
+	}
+	return nil
+}
+
+// parseRun turns the command line of `contain run` into the child's configuration.
+func parseRun(args []string) (*initConfig, error) {
+	fs := newFlagSet("run")
+	rootfs := fs.String("rootfs", defaultRootfs, "root filesystem of the container")
+	hostname := fs.String("hostname", "", "the container's hostname")
+	if err := parseFlags(fs, args, runUsage); err != nil {
+		return nil, err
+	}
+	if fs.NArg() == 0 {
+		return nil, errors.New("run: no command given (usage: contain run [FLAGS] CMD [ARG...])")
+	}
+	cfg := &initConfig{Args: fs.Args(), Env: defaultEnv(), Debug: debugOn}
+	var err error
+	if cfg.Rootfs, err = checkRootfs(*rootfs); err != nil {
+		return nil, err
+	}
+	if cfg.Hostname = *hostname; len(cfg.Hostname) > 64 {
+		return nil, fmt.Errorf("run: hostname %q: longer than 64 characters", cfg.Hostname)
+	}
+	return cfg, nil
+}
+
+// checkRootfs returns the absolute path of the rootfs directory.
+func checkRootfs(path string) (string, error) {
+	dir, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("run: rootfs: %w", err)
+	}
+	if st, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("run: rootfs: %w", err)
+	} else if !st.IsDir() {
+		return "", fmt.Errorf("run: rootfs %s: not a directory", dir)
+	}
+	return dir, nil
+}
+
+// defaultEnv is the environment a container starts with: nothing of the host's but TERM,
+// so that an interactive shell can draw on the user's terminal.
+func defaultEnv() []string {
+	env := []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=/root",
+	}
+	if term := os.Getenv("TERM"); term != "" {
+		env = append(env, "TERM="+term)
+	}
+	return env
+}
+
+// runContainer re-executes the engine as the container's first process, sends it the
+// configuration, and waits for the command to end.
+func runContainer(cfg *initConfig) error {
+	pipe, childEnd, err := newSyncPair()
+	if err != nil {
+		return err
+	}
+	defer pipe.Close()
+
+	// Shell equivalent of the whole step: chroot "$rootfs" "$@".
+	debugf("re-exec %s init (the child becomes the container)", "/proc/self/exe")
+	cmd := exec.Command("/proc/self/exe", "init")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{childEnd} // fd 3 in the child
+	cmd.Env = []string{}                  // the child gets its environment in the config
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags}
+	describeNamespaces()
+	err = cmd.Start()
+	childEnd.Close()
+	if err != nil {
+		return fmt.Errorf("start init: %w", err)
+	}
+	stop := forwardSignals(cmd.Process)
+	defer stop()
+
+	if err := pipe.send(syncMsg{Config: cfg}); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return fmt.Errorf("send config: %w", err)
+	}
+	// Either the child reports why it could not start the command, or the socket closes
+	// because the command is running.
+	msg, err := pipe.receive()
+	if err != nil && !errors.Is(err, io.EOF) {
+		_ = cmd.Process.Kill()
+	}
+	status := waitStatus(cmd.Wait())
+	if msg.Error != "" {
+		return &exitError{code: msg.Code, err: errors.New(msg.Error)}
+	}
+	if status != 0 {
+		return &exitError{code: status}
+	}
+	return nil
+}
+
+// waitStatus converts what Wait returned into a docker-style exit status.
+func waitStatus(err error) int {
+	var ee *exec.ExitError
+	if err == nil {
+		return 0
+	}
+	if !errors.As(err, &ee) {
+		return exitEngine
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	switch {
+	case ok && ws.Signaled():
+		return 128 + int(ws.Signal())
+	case ok && ws.Exited():
+		return ws.ExitStatus()
+	}
+	return exitEngine
+}
+
+// forwardSignals passes the signals that the engine receives on to the container, so that
+// `kill ENGINE` or Ctrl-C reach the command. It returns a function that stops forwarding.
+func forwardSignals(p *os.Process) func() {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = p.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
+// withRunPrefix makes an error read like a path: "run: init: chroot ...".
+func withRunPrefix(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err != nil {
+		return &exitError{code: ee.code, err: fmt.Errorf("run: %w", ee.err)}
+	}
+	if ee != nil {
+		return err
+	}
+	return fmt.Errorf("run: %w", err)
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The exit status of `contain run` is the command's, with docker's conventions.
+func TestRunExitStatus(t *testing.T) {
+	sb := newSandbox(t)
+	rootfs := testRootfs(t)
+	tests := []struct {
+		name   string
+		cmd    []string
+		code   int
+		stderr string
+	}{
+		{"success", []string{"true"}, 0, ""},
+		{"the command's own status", []string{"sh", "-c", "exit 3"}, 3, ""},
+		{"killed by a signal", []string{"sh", "-c", "kill -9 $$"}, 128 + 9, ""},
+		{"not found", []string{"no-such-command"}, 127,
+			"contain: run: exec \"no-such-command\": executable file not found in $PATH\n"},
+		{"not executable", []string{"/etc/passwd"}, 126,
+			"contain: run: exec \"/etc/passwd\": permission denied\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sb.run(t, "", append([]string{"run", "--rootfs", rootfs}, tc.cmd...)...)
+			assert.Equal(t, tc.code, r.code)
+			assert.Equal(t, tc.stderr, r.stderr)
+		})
+	}
+}
+
+// Bad input gets one clear line and status 125, and starts nothing.
+func TestRunBadInput(t *testing.T) {
+	sb := newSandbox(t)
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"missing rootfs", []string{"run", "--rootfs", "/nonexistent", "true"},
+			"contain: run: rootfs: stat /nonexistent: no such file or directory\n"},
+		{"unknown flag", []string{"run", "--no-such-flag", "true"},
+			"contain: run: unknown flag: --no-such-flag\n"},
+		{"no command", []string{"run"},
+			"contain: run: no command given (usage: contain run [FLAGS] CMD [ARG...])\n"},
+		{"unknown command", []string{"walk"},
+			"contain: unknown command \"walk\" (see 'contain help')\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sb.run(t, "", tc.args...)
+			assert.Equal(t, 125, r.code)
+			assert.Equal(t, tc.stderr, r.stderr)
+			assert.Empty(t, r.stdout)
+		})
+	}
+}
+
+// Standard streams pass through, unchanged and separate.
+func TestRunStreams(t *testing.T) {
+	sb := newSandbox(t)
+	rootfs := testRootfs(t)
+	r := sb.run(t, "from stdin\n", "run", "--rootfs", rootfs, "cat")
+	assert.Equal(t, "from stdin\n", r.stdout)
+	r = sb.run(t, "", "run", "--rootfs", rootfs, "sh", "-c", "echo out; echo err >&2")
+	assert.Equal(t, "out\n", r.stdout)
+	assert.Equal(t, "err\n", r.stderr)
+}
+
+// The container sees the rootfs as its /, with a clean environment.
+func TestRunRootfs(t *testing.T) {
+	sb := newSandbox(t)
+	rootfs := testRootfs(t)
+	out := sb.contain(t, "run", "--rootfs", rootfs, "cat", "/etc/os-release")
+	host, err := os.ReadFile(filepath.Join(rootfs, "etc/os-release"))
+	require.NoError(t, err)
+	assert.Equal(t, string(host), out)
+	t.Setenv("CONTAIN_LEAK_CHECK", "host value")
+	out = sb.contain(t, "run", "--rootfs", rootfs, "env")
+	assert.Contains(t, out, "PATH=/usr/local/sbin:")
+	assert.NotContains(t, out, "CONTAIN_LEAK_CHECK")
+}
+
+// --debug narrates each isolation decision.
+func TestDebugNarration(t *testing.T) {
+	sb := newSandbox(t)
+	rootfs := testRootfs(t)
+	r := sb.run(t, "", "--debug", "run", "--rootfs", rootfs, "true")
+	require.Equal(t, 0, r.code)
+	assert.Contains(t, r.stderr, "[contain] chroot "+rootfs)
+	assert.Contains(t, r.stderr, "[contain] execve /bin/true")
+}
+
+// Break it: chroot only changes where path lookups start. A process that can call chroot
+// again climbs out (the classic escape) and reads a file of the host.
+func TestChrootEscape(t *testing.T) {
+	sb := newSandbox(t)
+	secret := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(secret, []byte("host secret\n"), 0o600))
+	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "probe", "escape", secret)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "host secret\n", r.stdout, "step 1: the escape reads the host's file")
+}
+
+// Break it: the rootfs has no /proc, but root in the container can mount one, and it shows
+// every process of the host, this test included. (The mount itself lands on the host.)
+func TestHostProcessesVisible(t *testing.T) {
+	sb := newSandbox(t)
+	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "sh", "-c",
+		"mount -t proc proc /proc && probe ps; umount /proc")
+	me := strconv.Itoa(os.Getpid()) + " "
+	seen := false
+	for _, line := range strings.Split(out, "\n") {
+		seen = seen || strings.HasPrefix(line, me)
+	}
+	assert.True(t, seen, "step 1: the test process (pid %s) is visible:\n%s", me, out)
+}
