@@ -61,7 +61,7 @@ func TestIPCIsolated(t *testing.T) {
 }
 
 // Break it: the container still shares the host's process IDs, and can signal them.
-func TestSignalHostProcess(t *testing.T) {
+func TestSignalHostProcesses(t *testing.T) {
 	sb := newSandbox(t)
 	victim := exec.Command("sleep", "60")
 	require.NoError(t, victim.Start())

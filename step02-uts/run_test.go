@@ -113,7 +113,7 @@ func TestChrootEscape(t *testing.T) {
 
 // Break it: the rootfs has no /proc, but root in the container can mount one, and it shows
 // every process of the host, this test included. (The mount itself lands on the host.)
-func TestHostProcessesVisible(t *testing.T) {
+func TestHostProcesses(t *testing.T) {
 	sb := newSandbox(t)
 	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "sh", "-c",
 		"mount -t proc proc /proc && probe ps; umount /proc")
