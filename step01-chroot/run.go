@@ -46,7 +46,7 @@ func runCmd(args []string) error {
 		return errors.New("run: must be run as root")
 	}
 	if err := runContainer(cfg); err != nil {
-		return withRunPrefix(err)
+		return withPrefix("run", err)
 	}
 	return nil
 }
@@ -130,7 +130,8 @@ func runContainer(cfg *initConfig) error {
 	if err != nil && !errors.Is(err, io.EOF) {
 		_ = cmd.Process.Kill()
 	}
-	status := waitStatus(cmd.Wait())
+	_ = cmd.Wait()
+	status := exitStatus(cmd.ProcessState)
 	if msg.Error != "" {
 		return &exitError{code: msg.Code, err: errors.New(msg.Error)}
 	}
@@ -140,16 +141,12 @@ func runContainer(cfg *initConfig) error {
 	return nil
 }
 
-// waitStatus converts what Wait returned into a docker-style exit status.
-func waitStatus(err error) int {
-	var ee *exec.ExitError
-	if err == nil {
-		return 0
+// exitStatus converts how a process ended into a docker-style exit status.
+func exitStatus(ps *os.ProcessState) int {
+	if ps == nil {
+		return exitEngine // it was never waited for
 	}
-	if !errors.As(err, &ee) {
-		return exitEngine
-	}
-	ws, ok := ee.Sys().(syscall.WaitStatus)
+	ws, ok := ps.Sys().(syscall.WaitStatus)
 	switch {
 	case ok && ws.Signaled():
 		return 128 + int(ws.Signal())
@@ -182,14 +179,14 @@ func forwardSignals(p *os.Process) func() {
 	}
 }
 
-// withRunPrefix makes an error read like a path: "run: init: chroot ...".
-func withRunPrefix(err error) error {
+// withPrefix makes an error read like a path: "run: init: chroot ...".
+func withPrefix(op string, err error) error {
 	var ee *exitError
 	if errors.As(err, &ee) && ee.err != nil {
-		return &exitError{code: ee.code, err: fmt.Errorf("run: %w", ee.err)}
+		return &exitError{code: ee.code, err: fmt.Errorf("%s: %w", op, ee.err)}
 	}
 	if ee != nil {
 		return err
 	}
-	return fmt.Errorf("run: %w", err)
+	return fmt.Errorf("%s: %w", op, err)
 }
