@@ -111,13 +111,13 @@ func runContainer(cfg *initConfig) error {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{childEnd} // fd 3 in the child
 	cmd.Env = []string{}                  // the child gets its environment in the config
+	relay := catchSignals()
+	defer relay.stop()
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
 		return fmt.Errorf("start init: %w", err)
 	}
-	stop := forwardSignals(cmd.Process)
-	defer stop()
 
 	if err := pipe.send(syncMsg{Config: cfg}); err != nil {
 		_ = cmd.Process.Kill()
@@ -130,6 +130,7 @@ func runContainer(cfg *initConfig) error {
 	if err != nil && !errors.Is(err, io.EOF) {
 		_ = cmd.Process.Kill()
 	}
+	relay.start(cmd.Process)
 	_ = cmd.Wait()
 	status := exitStatus(cmd.ProcessState)
 	if msg.Error != "" {
@@ -156,27 +157,39 @@ func exitStatus(ps *os.ProcessState) int {
 	return exitEngine
 }
 
-// forwardSignals passes the signals that the engine receives on to the container, so that
-// `kill ENGINE` or Ctrl-C reach the command. It returns a function that stops forwarding.
-func forwardSignals(p *os.Process) func() {
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+// signalRelay passes the signals that the engine receives on to the container, so that
+// `kill ENGINE` or Ctrl-C reach the command. It catches them from the moment it is made but
+// holds them until the command runs: before that, the child is still the engine's Go code,
+// which a signal would end instead of the command.
+type signalRelay struct {
+	sigs chan os.Signal
+	done chan struct{}
+}
+
+func catchSignals() *signalRelay {
+	r := &signalRelay{sigs: make(chan os.Signal, 16), done: make(chan struct{})}
+	signal.Notify(r.sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
 		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
-	done := make(chan struct{})
+	return r
+}
+
+// start passes the signals caught so far, and those to come, on to p.
+func (r *signalRelay) start(p *os.Process) {
 	go func() {
 		for {
 			select {
-			case s := <-sigs:
+			case s := <-r.sigs:
 				_ = p.Signal(s)
-			case <-done:
+			case <-r.done:
 				return
 			}
 		}
 	}()
-	return func() {
-		signal.Stop(sigs)
-		close(done)
-	}
+}
+
+func (r *signalRelay) stop() {
+	signal.Stop(r.sigs)
+	close(r.done)
 }
 
 // withPrefix makes an error read like a path: "run: init: chroot ...".

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestScripts runs the transcripts in testdata/script: the "Try it" sessions of the lesson
+// (try-*.txtar, shown verbatim in docs/) and other command-line checks. Each script gets a
+// sandbox; `contain` in a script is the engine under test, run inside that sandbox.
+func TestScripts(t *testing.T) {
+	requireRoot(t)
+	bin, rootfs := engine(t), testRootfs(t)
+	var mu sync.Mutex
+	var leaks []string
+	mounts := hostMounts()
+	// Scripts run in parallel: check the mounts once all of them are done.
+	t.Cleanup(func() {
+		for _, leak := range append(leaks, mountLeaks(mounts, hostMounts())...) {
+			t.Error(leak)
+		}
+	})
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			sb, err := openSandbox(bin)
+			if err != nil {
+				return err
+			}
+			env.Defer(func() {
+				mu.Lock()
+				defer mu.Unlock()
+				leaks = append(leaks, sb.close()...)
+			})
+			env.Setenv("PATH", sb.dir+":"+os.Getenv("PATH"))
+			env.Setenv("ROOTFS", rootfs)
+			return nil
+		},
+	})
+}
