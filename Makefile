@@ -66,6 +66,9 @@ diff: ## make diff N=K: the lesson of step K (the diff from step K-1), without g
 docs: ## Regenerate docs/diffs and the transcripts embedded in docs/
 	$(GO) run ./tools/lessons write
 
+bench: deps rootfs build ## Time `run /bin/true` for every step, runc and crun; write docs/performance.md
+	tools/bench.sh $(STEPS)
+
 clean: ## Remove what a crashed run left behind (mounts, processes, state) and build/
 	tools/clean.sh
 	rm -rf $(BUILD)
