@@ -104,52 +104,75 @@ func defaultEnv() []string {
 	return env
 }
 
-// runContainer re-executes the engine as the container's first process, sends it the
-// configuration, and waits for the command to end.
+// runContainer runs the container with the engine's standard streams and waits for it.
 func runContainer(cfg *initConfig) error {
-	pipe, childEnd, err := newSyncPair()
+	p, err := startContainer(cfg, os.Stdin, os.Stdout, os.Stderr)
 	if err != nil {
 		return err
+	}
+	if status := p.wait(); status != 0 {
+		return &exitError{code: status}
+	}
+	return nil
+}
+
+// process is the container's first process, once its command runs.
+type process struct {
+	cmd   *exec.Cmd
+	relay *signalRelay
+}
+
+// startContainer re-executes the engine as the container's first process, sends it the
+// configuration, and returns once the command runs.
+func startContainer(cfg *initConfig, stdin, stdout, stderr *os.File) (*process, error) {
+	pipe, childEnd, err := newSyncPair()
+	if err != nil {
+		return nil, err
 	}
 	defer pipe.Close()
 
 	// Shell equivalent of the whole step: chroot "$rootfs" "$@".
 	debugf("re-exec %s init (the child becomes the container)", "/proc/self/exe")
 	cmd := exec.Command("/proc/self/exe", "init")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.ExtraFiles = []*os.File{childEnd} // fd 3 in the child
 	cmd.Env = []string{}                  // the child gets its environment in the config
-	relay := catchSignals()
-	defer relay.stop()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags}
 	describeNamespaces()
+	relay := catchSignals()
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
-		return fmt.Errorf("start init: %w", err)
+		relay.stop()
+		return nil, fmt.Errorf("start init: %w", err)
 	}
-
+	p := &process{cmd: cmd, relay: relay}
 	if err := pipe.send(syncMsg{Config: cfg}); err != nil {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return fmt.Errorf("send config: %w", err)
+		p.wait()
+		return nil, fmt.Errorf("send config: %w", err)
 	}
-	// Either the child reports why it could not start the command, or the socket closes
-	// because the command is running.
+	// Either the child reports why it could not start the command (and exits), or the
+	// socket closes because the command is running.
 	msg, err := pipe.receive()
 	if err != nil && !errors.Is(err, io.EOF) {
 		_ = cmd.Process.Kill()
+		p.wait()
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	if msg.Error != "" {
+		p.wait()
+		return nil, &exitError{code: msg.Code, err: errors.New(msg.Error)}
 	}
 	relay.start(cmd.Process)
-	_ = cmd.Wait()
-	status := exitStatus(cmd.ProcessState)
-	if msg.Error != "" {
-		return &exitError{code: msg.Code, err: errors.New(msg.Error)}
-	}
-	if status != 0 {
-		return &exitError{code: status}
-	}
-	return nil
+	return p, nil
+}
+
+// wait waits for the command to end and returns its docker-style exit status.
+func (p *process) wait() int {
+	defer p.relay.stop()
+	_ = p.cmd.Wait()
+	return exitStatus(p.cmd.ProcessState)
 }
 
 // exitStatus converts how a process ended into a docker-style exit status.

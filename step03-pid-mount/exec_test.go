@@ -10,7 +10,7 @@ import (
 // exec joins every namespace of a running container: its PIDs, mounts and hostname.
 func TestExec(t *testing.T) {
 	sb := newSandbox(t)
-	startContainer(t, sb, "box", "--hostname", "box", "probe", "sleep", "30")
+	startBackground(t, sb, "box", "--hostname", "box", "probe", "sleep", "30")
 
 	out := sb.contain(t, "exec", "box", "sh", "-c", "hostname; probe ps")
 	// (sh runs its last command with execve, in its own place.)

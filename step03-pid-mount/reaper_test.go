@@ -15,7 +15,7 @@ import (
 // shell, which ends.
 func TestInitSignals(t *testing.T) {
 	sb := newSandbox(t)
-	c := startContainer(t, sb, "plain", "sh", "-c", "sleep 30")
+	c := startBackground(t, sb, "plain", "sh", "-c", "sleep 30")
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case <-c.done:
@@ -23,7 +23,7 @@ func TestInitSignals(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 
-	c = startContainer(t, sb, "reaped", "--init", "sh", "-c", "sleep 30")
+	c = startBackground(t, sb, "reaped", "--init", "sh", "-c", "sleep 30")
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
 	assert.Equal(t, 128+int(syscall.SIGTERM), c.wait(t))
 }
@@ -42,7 +42,7 @@ func TestInitReapsOrphans(t *testing.T) {
 		want string
 	}{{"plain", nil, "1\n"}, {"init", []string{"--init"}, "0\n"}} {
 		t.Run(tc.name, func(t *testing.T) {
-			startContainer(t, sb, tc.name, append(tc.init, "sh", "-c", orphan)...)
+			startBackground(t, sb, tc.name, append(tc.init, "sh", "-c", orphan)...)
 			out := sb.contain(t, "exec", tc.name, "sh", "-c", zombies)
 			assert.Equal(t, tc.want, strings.TrimLeft(out, " "), "zombies")
 		})

@@ -20,9 +20,9 @@ type running struct {
 	done chan error
 }
 
-// startContainer runs `contain run --name NAME ARGS...` in the background and returns once
+// startBackground runs `contain run --name NAME ARGS...` in the background and returns once
 // `contain ps` shows it running. The test's end kills it if it still runs.
-func startContainer(t *testing.T, sb *sandbox, name string, args ...string) *running {
+func startBackground(t *testing.T, sb *sandbox, name string, args ...string) *running {
 	t.Helper()
 	full := append([]string{"run", "--rootfs", testRootfs(t), "--name", name}, args...)
 	r := &running{name: name, done: make(chan error, 1)}
@@ -74,7 +74,7 @@ func (r *running) wait(t *testing.T) int {
 func TestPsAndState(t *testing.T) {
 	sb := newSandbox(t)
 	assert.Equal(t, "CONTAINER ID   NAME   PID   STATUS   CREATED   COMMAND\n", sb.contain(t, "ps"))
-	c := startContainer(t, sb, "web", "probe", "sleep", "30")
+	c := startBackground(t, sb, "web", "probe", "sleep", "30")
 	out := sb.contain(t, "ps")
 	assert.Regexp(t, `\n[0-9a-f]{12} +web +\d+ +running +\d+s ago +probe sleep 30\n$`, out)
 
@@ -88,7 +88,7 @@ func TestPsAndState(t *testing.T) {
 // created. Bad names are refused too.
 func TestNames(t *testing.T) {
 	sb := newSandbox(t)
-	startContainer(t, sb, "db", "probe", "sleep", "30")
+	startBackground(t, sb, "db", "probe", "sleep", "30")
 	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "db", "true")
 	assert.Equal(t, 125, r.code)
 	assert.Regexp(t, `^contain: run: name "db" is already in use by container [0-9a-f]{12}\n$`,
