@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -14,8 +15,9 @@ import (
 // It reads its configuration from the sync socket, turns itself into the container, and
 // replaces itself with the user's command. It never returns.
 func initMain() {
-	// Close the socket when the command starts: that EOF tells the parent it is running.
-	unix.CloseOnExec(syncFd)
+	// Close every descriptor but the standard streams when the command starts: the sync
+	// socket, whose EOF tells the parent the command runs, and any the engine inherited.
+	closeExtraFds()
 	pipe := newSyncPipe(os.NewFile(syncFd, "sync"))
 	msg, err := pipe.receive()
 	if err != nil || msg.Config == nil {
@@ -72,13 +74,36 @@ func lookPath(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, nil
 	}
+	found := ""
 	for _, dir := range filepath.SplitList(getenv(env, "PATH")) {
 		path := filepath.Join(dir, name)
-		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		st, err := os.Stat(path)
+		if err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
 			return path, nil
+		} else if err == nil && st.Mode().IsRegular() && found == "" {
+			found = path // not executable: keep looking, and fail on it (126) if nothing else
 		}
 	}
+	if found != "" {
+		return found, nil
+	}
 	return "", errors.New("executable file not found in $PATH")
+}
+
+// closeExtraFds marks every descriptor above stderr close-on-exec, so that the command
+// inherits only its standard streams. A descriptor that the engine was handed (an open
+// directory of the host, say) would be a way out of the container.
+func closeExtraFds() {
+	if unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
+		return
+	}
+	// Kernels before 5.11 have no close_range: one descriptor at a time.
+	entries, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
 }
 
 // getenv looks a variable up in an environment list.

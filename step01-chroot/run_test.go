@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,6 +75,21 @@ func TestRunStreams(t *testing.T) {
 	r = sb.run(t, "", "run", "--rootfs", rootfs, "sh", "-c", "echo out; echo err >&2")
 	assert.Equal(t, "out\n", r.stdout)
 	assert.Equal(t, "err\n", r.stderr)
+}
+
+// The command inherits only its standard streams: a descriptor handed to the engine (here
+// the host's / as descriptor 7) would be a way out of the container.
+func TestNoInheritedDescriptors(t *testing.T) {
+	sb := newSandbox(t)
+	root, err := os.Open("/")
+	require.NoError(t, err)
+	defer root.Close()
+	cmd := exec.Command(filepath.Join(sb.dir, "contain"), "run", "--rootfs", testRootfs(t),
+		"sh", "-c", "exec 8<&7 && echo leaked")
+	cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, root} // descriptor 3+4
+	out, err := cmd.CombinedOutput()
+	assert.Error(t, err)
+	assert.NotContains(t, string(out), "leaked")
 }
 
 // The container sees the rootfs as its /, with a clean environment.

@@ -13,7 +13,10 @@ import (
 // sandbox; `contain` in a script is the engine under test, run inside that sandbox.
 func TestScripts(t *testing.T) {
 	requireRoot(t)
-	bin, rootfs := engine(t), testRootfs(t)
+	bin := engine(t)
+	if testRootfs(t) != defaultRootfs {
+		t.Fatalf("the transcripts use the default rootfs %s; CONTAIN_ROOTFS differs", defaultRootfs)
+	}
 	var mu sync.Mutex
 	var leaks []string
 	mounts := hostMounts()
@@ -36,8 +39,8 @@ func TestScripts(t *testing.T) {
 				defer mu.Unlock()
 				leaks = append(leaks, sb.close()...)
 			})
+			// The scripts are the lessons' transcripts: they use the default rootfs.
 			env.Setenv("PATH", sb.dir+":"+os.Getenv("PATH"))
-			env.Setenv("ROOTFS", rootfs)
 			return nil
 		},
 	})

@@ -30,7 +30,7 @@ func TestHostname(t *testing.T) {
 
 	r := sb.run(t, "", "run", "--rootfs", rootfs, "--hostname", strings.Repeat("x", 65), "true")
 	assert.Equal(t, 125, r.code)
-	assert.Contains(t, r.stderr, "longer than 64 characters")
+	assert.Contains(t, r.stderr, "longer than 64 bytes")
 }
 
 // System V IPC objects do not cross the namespace boundary, in either direction.

@@ -72,7 +72,7 @@ func parseRun(args []string) (*initConfig, error) {
 		return nil, err
 	}
 	if cfg.Hostname = *hostname; len(cfg.Hostname) > 64 {
-		return nil, fmt.Errorf("run: hostname %q: longer than 64 characters", cfg.Hostname)
+		return nil, fmt.Errorf("run: hostname %q: longer than 64 bytes", cfg.Hostname)
 	}
 	return cfg, nil
 }

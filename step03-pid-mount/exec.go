@@ -98,7 +98,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 // nsexecMain runs inside the container's namespaces (nsenter.go put it there): it reads
 // the command from the engine and replaces itself with it. It never returns.
 func nsexecMain() {
-	unix.CloseOnExec(syncFd)
+	closeExtraFds()
 	pipe := newSyncPipe(os.NewFile(syncFd, "sync"))
 	msg, err := pipe.receive()
 	if err != nil || msg.Config == nil {

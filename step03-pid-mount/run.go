@@ -91,7 +91,7 @@ func parseRun(args []string) (*initConfig, error) {
 		return nil, err
 	}
 	if cfg.Hostname = *hostname; len(cfg.Hostname) > 64 {
-		return nil, fmt.Errorf("run: hostname %q: longer than 64 characters", cfg.Hostname)
+		return nil, fmt.Errorf("run: hostname %q: longer than 64 bytes", cfg.Hostname)
 	}
 	if cfg.Name, cfg.Init = *name, *initFlag; cfg.Name != "" && !validName.MatchString(*name) {
 		return nil, fmt.Errorf("run: invalid name %q: use letters, digits and _.-", *name)
