@@ -183,8 +183,8 @@ func processStart(pid int) uint64 {
 	// The command name (field 2) may hold spaces and parentheses: skip past its end.
 	s := string(data)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 20 {
-		return 0
+	if len(fields) < 20 || fields[0] == "Z" {
+		return 0 // gone, or a zombie: it has ended, only its exit status is left
 	}
 	start, _ := strconv.ParseUint(fields[19], 10, 64)
 	return start

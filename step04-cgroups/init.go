@@ -1,0 +1,117 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// initMain is the child side: `contain init`, started by runContainer as /proc/self/exe.
+// It reads its configuration from the sync socket, turns itself into the container, and
+// replaces itself with the user's command. It never returns.
+func initMain() {
+	// Close every descriptor but the standard streams when the command starts: the sync
+	// socket, whose EOF tells the parent the command runs, and any the engine inherited.
+	closeExtraFds()
+	pipe := newSyncPipe(os.NewFile(syncFd, "sync"))
+	msg, err := pipe.receive()
+	if err != nil || msg.Config == nil {
+		fmt.Fprintf(os.Stderr, "contain: init: no configuration from the engine: %v\n", err)
+		os.Exit(exitEngine)
+	}
+	cfg := msg.Config
+	debugOn = cfg.Debug
+
+	code := exitEngine
+	err = setupContainer(cfg)
+	if err == nil && cfg.Init {
+		code, err = runReaper(cfg, pipe)
+	} else if err == nil {
+		code, err = execCommand(cfg)
+	}
+	if err == nil {
+		os.Exit(code) // the --init reaper's command ended
+	}
+	// Only reached on failure: report it to the parent, which prints it.
+	if pipe.send(syncMsg{Error: err.Error(), Code: code}) != nil {
+		fmt.Fprintf(os.Stderr, "contain: %v\n", err)
+	}
+	os.Exit(code)
+}
+
+// setupContainer isolates this process before the command runs.
+func setupContainer(cfg *initConfig) error {
+	if err := setupUTS(cfg); err != nil {
+		return err
+	}
+	// pivot_root instead of chroot: see rootfs.go.
+	return setupRootfs(cfg)
+}
+
+// execCommand replaces this process with the user's command. On failure it returns the
+// docker-style status: 127 when the command does not exist, 126 when it cannot run.
+func execCommand(cfg *initConfig) (int, error) {
+	path, err := lookPath(cfg.Args[0], cfg.Env)
+	if err != nil {
+		return exitNotFound, fmt.Errorf("exec %q: %w", cfg.Args[0], err)
+	}
+	debugf("execve %s %q", path, cfg.Args)
+	err = unix.Exec(path, cfg.Args, cfg.Env)
+	if errors.Is(err, unix.ENOENT) {
+		return exitNotFound, fmt.Errorf("exec %q: %w", path, err)
+	}
+	return exitCannotExec, fmt.Errorf("exec %q: %w", path, err)
+}
+
+// lookPath finds a command in the container's PATH, as a shell would. It runs after the
+// chroot, so it searches the container's files, not the host's.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	found := ""
+	for _, dir := range filepath.SplitList(getenv(env, "PATH")) {
+		path := filepath.Join(dir, name)
+		st, err := os.Stat(path)
+		if err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return path, nil
+		} else if err == nil && st.Mode().IsRegular() && found == "" {
+			found = path // not executable: keep looking, and fail on it (126) if nothing else
+		}
+	}
+	if found != "" {
+		return found, nil
+	}
+	return "", errors.New("executable file not found in $PATH")
+}
+
+// closeExtraFds marks every descriptor above stderr close-on-exec, so that the command
+// inherits only its standard streams. A descriptor that the engine was handed (an open
+// directory of the host, say) would be a way out of the container.
+func closeExtraFds() {
+	if unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
+		return
+	}
+	// Kernels before 5.11 have no close_range: one descriptor at a time.
+	entries, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
+}
+
+// getenv looks a variable up in an environment list.
+func getenv(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The command is PID 1 of its own PID namespace.
+func TestPID1(t *testing.T) {
+	sb := newSandbox(t)
+	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "probe", "id")
+	assert.Contains(t, out, "pid 1\nppid 0\n")
+}
+
+// The container's mount table holds its rootfs, /proc, a read-only /sys and a small /dev,
+// and nothing of the host's.
+func TestMountTable(t *testing.T) {
+	sb := newSandbox(t)
+	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "probe", "mounts")
+	var points []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		points = append(points, f[0])
+		if f[0] == "/sys" {
+			assert.Regexp(t, `^ro,`, f[2], "/sys is read-only")
+		}
+	}
+	assert.Equal(t, []string{"/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm",
+		"/dev/mqueue"}, points)
+
+	out = sb.contain(t, "run", "--rootfs", testRootfs(t), "ls", "/dev")
+	assert.Equal(t, "fd\nfull\nmqueue\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\n"+
+		"tty\nurandom\nzero\n", out)
+	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "sh", "-c",
+		"echo gone >/dev/null && head -c 4 /dev/zero | wc -c && touch /sys/x")
+	assert.Equal(t, "4\n", r.stdout)
+	assert.Contains(t, r.stderr, "Read-only file system")
+}
+
+// A mount made inside the container never appears on the host, and the files under it
+// never reach the rootfs.
+func TestMountsStayInside(t *testing.T) {
+	sb := newSandbox(t)
+	rootfs := testRootfs(t)
+	sb.contain(t, "run", "--rootfs", rootfs, "sh", "-c",
+		"mount -t tmpfs scratch /tmp && echo x >/tmp/contain-mount-test")
+	_, err := os.Stat(filepath.Join(rootfs, "tmp/contain-mount-test"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	host, err := os.ReadFile("/proc/self/mountinfo")
+	require.NoError(t, err)
+	assert.NotContains(t, string(host), "scratch")
+}
+
+// Many runs leave the host's mount table exactly as it was.
+func TestHostMountTableUnchanged(t *testing.T) {
+	sb := newSandbox(t)
+	before := hostMounts()
+	for i := 0; i < 30; i++ {
+		sb.contain(t, "run", "--rootfs", testRootfs(t), "true")
+	}
+	assert.Equal(t, before, hostMounts())
+}

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// defaultRootfs is where `make rootfs` puts the busybox tree.
+const defaultRootfs = "/var/lib/contain/rootfs"
+
+const runUsage = `Usage: contain run [FLAGS] CMD [ARG...]
+
+Run CMD in a new container. Flags come before CMD; every word from CMD on is the command's.
+
+Flags:
+      --rootfs DIR              root filesystem (default ` + defaultRootfs + `)
+      --hostname NAME           the container's hostname (default: its short ID)
+      --name NAME               a unique name for the container (default: its short ID)
+      --init                    run an init as PID 1 that passes signals on and reaps orphans
+  -d, --detach                  run in the background and print the container ID
+      --rm                      remove the container when it exits
+  -m, --memory BYTES            memory limit, e.g. 20m or 1g (memory.max)
+      --memory-swap BYTES       memory plus swap, -1 for no limit (memory.swap.max)
+      --cpus N                  CPUs, e.g. 0.5 (cpu.max)
+      --pids-limit N            maximum number of processes (pids.max)
+      --cpuset-cpus LIST        CPUs to run on, e.g. 0-1 (cpuset.cpus)
+`
+
+// initConfig is everything the child needs to set up the container. The parent sends it
+// over the sync socket (sync.go).
+type initConfig struct {
+	// Rootfs is the directory that becomes the container's /.
+	Rootfs string `json:"rootfs"`
+
+	// Name is the container's unique name, for `ps` and `exec`.
+	Name string `json:"name,omitempty"`
+
+	// Init runs the engine as PID 1, with the command as its child (reaper.go).
+	Init bool `json:"init,omitempty"`
+
+	// Resources are the container's limits (resources.go), applied by the engine.
+	Resources *resources `json:"resources,omitempty"`
+
+	// Detach (run -d, monitor.go) and Remove (run --rm) are for the engine too.
+	Detach bool `json:"detach,omitempty"`
+	Remove bool `json:"remove,omitempty"`
+
+	// Hostname is set in the container's new UTS namespace.
+	Hostname string `json:"hostname,omitempty"`
+
+	// Args is the command and its arguments; Env its environment.
+	Args []string `json:"args"`
+	Env  []string `json:"env"`
+
+	// Debug turns on the narration in the child too.
+	Debug bool `json:"debug,omitempty"`
+}
+
+// runCmd is `contain run`.
+func runCmd(args []string) error {
+	cfg, err := parseRun(args)
+	if err != nil {
+		return err
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("run: must be run as root")
+	}
+	c, err := newContainer(cfg.Name, cfg)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = shortID(c.ID)
+	}
+	if c.Cgroup, err = newCgroup(c.ID, cfg.Resources); err == nil {
+		err = c.save()
+	}
+	if err != nil {
+		_ = c.destroy()
+		return fmt.Errorf("run: %w", err)
+	}
+	if cfg.Detach {
+		err = startMonitor(c)
+	} else {
+		err = runContainer(c)
+	}
+	if err != nil {
+		return withPrefix("run", err)
+	}
+	return nil
+}
+
+// parseRun turns the command line of `contain run` into the child's configuration.
+func parseRun(args []string) (*initConfig, error) {
+	fs := newFlagSet("run")
+	rootfs := fs.String("rootfs", defaultRootfs, "root filesystem of the container")
+	hostname := fs.String("hostname", "", "the container's hostname")
+	name := fs.String("name", "", "a unique name for the container")
+	initFlag := fs.Bool("init", false, "run an init as PID 1")
+	detach := fs.BoolP("detach", "d", false, "run in the background")
+	remove := fs.Bool("rm", false, "remove the container when it exits")
+	var rf resourceFlags
+	fs.StringVarP(&rf.memory, "memory", "m", "", "memory limit")
+	fs.StringVar(&rf.memorySwap, "memory-swap", "", "memory plus swap limit")
+	fs.StringVar(&rf.cpus, "cpus", "", "CPUs")
+	fs.Int64Var(&rf.pidsLimit, "pids-limit", 0, "maximum number of processes")
+	fs.StringVar(&rf.cpusetCPUs, "cpuset-cpus", "", "CPUs to run on")
+	if err := parseFlags(fs, args, runUsage); err != nil {
+		return nil, err
+	}
+	if fs.NArg() == 0 {
+		return nil, errors.New("run: no command given (usage: contain run [FLAGS] CMD [ARG...])")
+	}
+	cfg := &initConfig{Args: fs.Args(), Env: defaultEnv(), Debug: debugOn}
+	var err error
+	if cfg.Rootfs, err = checkRootfs(*rootfs); err != nil {
+		return nil, err
+	}
+	if cfg.Hostname = *hostname; len(cfg.Hostname) > 64 {
+		return nil, fmt.Errorf("run: hostname %q: longer than 64 bytes", cfg.Hostname)
+	}
+	if cfg.Name, cfg.Init = *name, *initFlag; cfg.Name != "" && !validName.MatchString(*name) {
+		return nil, fmt.Errorf("run: invalid name %q: use letters, digits and _.-", *name)
+	}
+	cfg.Detach, cfg.Remove = *detach, *remove
+	if cfg.Resources, err = rf.parse(); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	return cfg, nil
+}
+
+// checkRootfs returns the absolute path of the rootfs directory.
+func checkRootfs(path string) (string, error) {
+	dir, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("run: rootfs: %w", err)
+	}
+	if st, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("run: rootfs: %w", err)
+	} else if !st.IsDir() {
+		return "", fmt.Errorf("run: rootfs %s: not a directory", dir)
+	}
+	return dir, nil
+}
+
+// defaultEnv is the environment a container starts with: nothing of the host's but TERM,
+// so that an interactive shell can draw on the user's terminal.
+func defaultEnv() []string {
+	env := []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=/root",
+	}
+	if term := os.Getenv("TERM"); term != "" {
+		env = append(env, "TERM="+term)
+	}
+	return env
+}
+
+// runContainer runs the container with the engine's standard streams and waits for it.
+func runContainer(c *container) error {
+	p, err := startContainer(c, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		_ = c.destroy() // it never ran: nothing of it stays
+		return err
+	}
+	status := p.wait()
+	c.finish(status)
+	if c.Config.Remove {
+		_ = c.destroy()
+	}
+	if status != 0 {
+		return &exitError{code: status}
+	}
+	return nil
+}
+
+// process is the container's first process, once its command runs.
+type process struct {
+	cmd   *exec.Cmd
+	relay *signalRelay
+}
+
+// startContainer re-executes the engine as the container's first process, sends it the
+// configuration, and returns once the command runs.
+func startContainer(c *container, stdin, stdout, stderr *os.File) (*process, error) {
+	cfg := c.Config
+	pipe, childEnd, err := newSyncPair()
+	if err != nil {
+		return nil, err
+	}
+	defer pipe.Close()
+
+	// Shell equivalent of the whole step: chroot "$rootfs" "$@".
+	debugf("re-exec %s init (the child becomes the container)", "/proc/self/exe")
+	cmd := exec.Command("/proc/self/exe", "init")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	cmd.ExtraFiles = []*os.File{childEnd} // fd 3 in the child
+	cmd.Env = []string{}                  // the child gets its environment in the config
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags}
+	describeNamespaces()
+	cgroupDir, err := cloneIntoCgroup(cmd.SysProcAttr, c.Cgroup)
+	if err != nil {
+		childEnd.Close()
+		return nil, err
+	}
+	defer cgroupDir.Close()
+	relay := catchSignals()
+	err = cmd.Start()
+	childEnd.Close()
+	if err != nil {
+		relay.stop()
+		return nil, fmt.Errorf("start init: %w", err)
+	}
+	p := &process{cmd: cmd, relay: relay}
+	if err := pipe.send(syncMsg{Config: cfg}); err != nil {
+		_ = cmd.Process.Kill()
+		p.wait()
+		return nil, fmt.Errorf("send config: %w", err)
+	}
+	// Either the child reports why it could not start the command (and exits), or the
+	// socket closes because the command is running.
+	msg, err := pipe.receive()
+	if err != nil && !errors.Is(err, io.EOF) {
+		_ = cmd.Process.Kill()
+		p.wait()
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	if msg.Error != "" {
+		p.wait()
+		return nil, &exitError{code: msg.Code, err: errors.New(msg.Error)}
+	}
+	relay.start(cmd.Process)
+	// The command runs: record the container's PID, for ps and exec.
+	c.Pid, c.PidStart = cmd.Process.Pid, processStart(cmd.Process.Pid)
+	c.StartedAt = time.Now()
+	if err := c.save(); err != nil {
+		_ = cmd.Process.Kill()
+		p.wait()
+		return nil, err
+	}
+	return p, nil
+}
+
+// wait waits for the command to end and returns its docker-style exit status.
+func (p *process) wait() int {
+	defer p.relay.stop()
+	_ = p.cmd.Wait()
+	return exitStatus(p.cmd.ProcessState)
+}
+
+// exitStatus converts how a process ended into a docker-style exit status.
+func exitStatus(ps *os.ProcessState) int {
+	if ps == nil {
+		return exitEngine // it was never waited for
+	}
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	switch {
+	case ok && ws.Signaled():
+		return 128 + int(ws.Signal())
+	case ok && ws.Exited():
+		return ws.ExitStatus()
+	}
+	return exitEngine
+}
+
+// signalRelay passes the signals that the engine receives on to the container, so that
+// `kill ENGINE` or Ctrl-C reach the command. It catches them from the moment it is made but
+// holds them until the command runs: before that, the child is still the engine's Go code,
+// which a signal would end instead of the command.
+type signalRelay struct {
+	sigs chan os.Signal
+	done chan struct{}
+}
+
+func catchSignals() *signalRelay {
+	r := &signalRelay{sigs: make(chan os.Signal, 16), done: make(chan struct{})}
+	signal.Notify(r.sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	return r
+}
+
+// start passes the signals caught so far, and those to come, on to p.
+func (r *signalRelay) start(p *os.Process) {
+	go func() {
+		for {
+			select {
+			case s := <-r.sigs:
+				_ = p.Signal(s)
+			case <-r.done:
+				return
+			}
+		}
+	}()
+}
+
+func (r *signalRelay) stop() {
+	signal.Stop(r.sigs)
+	close(r.done)
+}
+
+// withPrefix makes an error read like a path: "run: init: chroot ...".
+func withPrefix(op string, err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err != nil {
+		return &exitError{code: ee.code, err: fmt.Errorf("%s: %w", op, ee.err)}
+	}
+	if ee != nil {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// running is a container started in the background by a test.
+type running struct {
+	name string
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// startBackground runs `contain run --name NAME ARGS...` in the background and returns once
+// `contain ps` shows it running. The test's end kills it if it still runs.
+func startBackground(t *testing.T, sb *sandbox, name string, args ...string) *running {
+	t.Helper()
+	full := append([]string{"run", "--rootfs", testRootfs(t), "--name", name}, args...)
+	r := &running{name: name, done: make(chan error, 1)}
+	r.cmd = exec.Command(filepath.Join(sb.dir, "contain"), full...)
+	require.NoError(t, r.cmd.Start())
+	go func() { r.done <- r.cmd.Wait() }()
+	t.Cleanup(func() {
+		if r.cmd.ProcessState == nil {
+			if pid := containerPid(t, sb, name); pid != "" {
+				_ = exec.Command("kill", "-9", pid).Run()
+			}
+			<-r.done
+		}
+	})
+	for i := 0; i < 200; i++ {
+		for _, line := range strings.Split(sb.contain(t, "ps"), "\n") {
+			if f := strings.Fields(line); len(f) > 3 && f[1] == name && f[3] == "running" {
+				return r
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("container %s did not start", name)
+	return nil
+}
+
+// containerPid returns the host PID that `contain ps` shows for a container.
+func containerPid(t *testing.T, sb *sandbox, name string) string {
+	for _, line := range strings.Split(sb.contain(t, "ps"), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[1] == name {
+			return f[2]
+		}
+	}
+	return ""
+}
+
+// wait waits for the engine of a background container and returns its exit status.
+func (r *running) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("container %s did not end", r.name)
+	}
+	return r.cmd.ProcessState.ExitCode()
+}
+
+// A container has an ID, a name and a state file while it runs; the state goes with it.
+func TestPsAndState(t *testing.T) {
+	sb := newSandbox(t)
+	assert.Equal(t, "CONTAINER ID   NAME   PID   STATUS   CREATED   COMMAND\n", sb.contain(t, "ps"))
+	c := startBackground(t, sb, "web", "probe", "sleep", "30")
+	out := sb.contain(t, "ps")
+	assert.Regexp(t, `\n[0-9a-f]{12} +web +\d+ +running +\d+s ago +probe sleep 30\n$`, out)
+
+	pid := containerPid(t, sb, "web")
+	require.NoError(t, exec.Command("kill", "-9", pid).Run())
+	assert.Equal(t, 137, c.wait(t))
+	// Since step 4, an exited container stays until `rm` (see TestRm).
+	assert.Regexp(t, `\n[0-9a-f]{12} +web +\d+ +exited \(137\) `, sb.contain(t, "ps", "-a"))
+}
+
+// Names are unique: a second container with a taken name is refused, and nothing of it is
+// created. Bad names are refused too.
+func TestNames(t *testing.T) {
+	sb := newSandbox(t)
+	startBackground(t, sb, "db", "probe", "sleep", "30")
+	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "db", "true")
+	assert.Equal(t, 125, r.code)
+	assert.Regexp(t, `^contain: run: name "db" is already in use by container [0-9a-f]{12}\n$`,
+		r.stderr)
+	assert.Equal(t, 2, strings.Count(sb.contain(t, "ps"), "\n"), "only db is listed")
+
+	r = sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "../etc", "true")
+	assert.Equal(t, 125, r.code)
+	assert.Equal(t, "contain: run: invalid name \"../etc\": use letters, digits and _.-\n",
+		r.stderr)
+}
+
+// Concurrent runs racing for one name: exactly one wins.
+func TestNameRace(t *testing.T) {
+	sb := newSandbox(t)
+	const n = 8
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i] = sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "race",
+				"probe", "sleep", "1").code
+		}(i)
+	}
+	wg.Wait()
+	won := 0
+	for _, code := range codes {
+		if code == 0 {
+			won++
+		} else {
+			assert.Equal(t, 125, code)
+		}
+	}
+	assert.Equal(t, 1, won, fmt.Sprint(codes))
+}
