@@ -40,6 +40,9 @@ func TestMain(m *testing.M) {
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
+	if wrapperDir != "" {
+		os.RemoveAll(wrapperDir)
+	}
 	os.Exit(code)
 }
 
@@ -100,7 +103,8 @@ func requireRoot(t testing.TB) {
 // bridges and rules never touch the host's) and checks that nothing leaks out of it.
 type sandbox struct {
 	netns string // name of the network namespace, as `ip netns` knows it
-	dir   string // holds the `contain` wrapper that enters the namespace
+	dir   string // the sandbox's own directory
+	bin   string // the directory of the `contain` wrapper, shared by every sandbox
 }
 
 var sandboxSeq atomic.Int64
@@ -123,6 +127,9 @@ func newSandbox(t *testing.T) *sandbox {
 func openSandbox(bin string) (*sandbox, error) {
 	sb := &sandbox{netns: fmt.Sprintf("contain-test-%d-%d", os.Getpid(), sandboxSeq.Add(1))}
 	var err error
+	if sb.bin, err = writeWrapper(bin); err != nil {
+		return nil, err
+	}
 	if sb.dir, err = os.MkdirTemp("", "contain-sandbox-"); err != nil {
 		return nil, err
 	}
@@ -131,10 +138,40 @@ func openSandbox(bin string) (*sandbox, error) {
 		return nil, fmt.Errorf("ip netns add: %v: %s", err, out)
 	}
 	_ = exec.Command("ip", "-n", sb.netns, "link", "set", "lo", "up").Run()
-	wrapper := fmt.Sprintf("#!/bin/sh\nexec nsenter --net=/run/netns/%s -- %s \"$@\"\n",
-		sb.netns, bin)
-	err = os.WriteFile(filepath.Join(sb.dir, "contain"), []byte(wrapper), 0o755)
-	return sb, err
+	return sb, nil
+}
+
+var (
+	wrapperOnce sync.Once
+	wrapperDir  string
+	wrapperErr  error
+)
+
+// writeWrapper writes, once per test run, the `contain` script that runs the engine in the
+// sandbox that $CONTAIN_SANDBOX names. One script for all: writing an executable while
+// parallel tests fork can make its exec fail ("text file busy").
+func writeWrapper(bin string) (string, error) {
+	wrapperOnce.Do(func() {
+		if wrapperDir, wrapperErr = os.MkdirTemp("", "contain-wrapper-"); wrapperErr != nil {
+			return
+		}
+		script := "#!/bin/sh\nexec nsenter --net=\"/run/netns/$CONTAIN_SANDBOX\" -- " + bin +
+			" \"$@\"\n"
+		wrapperErr = os.WriteFile(filepath.Join(wrapperDir, "contain"), []byte(script), 0o755)
+	})
+	return wrapperDir, wrapperErr
+}
+
+// command returns `contain ARGS...`, to run in the sandbox.
+func (sb *sandbox) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(sb.bin, "contain"), args...)
+	cmd.Env = append(os.Environ(), sb.env()...)
+	return cmd
+}
+
+// env names the sandbox for the wrapper.
+func (sb *sandbox) env() []string {
+	return []string{"CONTAIN_SANDBOX=" + sb.netns, "CONTAIN_SANDBOX_DIR=" + sb.dir}
 }
 
 // close kills the processes left in the sandbox, removes it and returns what leaked. The
@@ -199,7 +236,7 @@ func (sb *sandbox) run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(sb.dir, "contain"), args...)
+	cmd := sb.command(ctx, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
 	err := cmd.Run()

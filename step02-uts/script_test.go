@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -40,7 +41,11 @@ func TestScripts(t *testing.T) {
 				leaks = append(leaks, sb.close()...)
 			})
 			// The scripts are the lessons' transcripts: they use the default rootfs.
-			env.Setenv("PATH", sb.dir+":"+os.Getenv("PATH"))
+			env.Setenv("PATH", sb.bin+":"+os.Getenv("PATH"))
+			for _, kv := range sb.env() {
+				k, v, _ := strings.Cut(kv, "=")
+				env.Setenv(k, v)
+			}
 			return nil
 		},
 	})

@@ -40,6 +40,9 @@ func TestMain(m *testing.M) {
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
+	if wrapperDir != "" {
+		os.RemoveAll(wrapperDir)
+	}
 	os.Exit(code)
 }
 
@@ -100,7 +103,8 @@ func requireRoot(t testing.TB) {
 // bridges and rules never touch the host's) and checks that nothing leaks out of it.
 type sandbox struct {
 	netns string // name of the network namespace, as `ip netns` knows it
-	dir   string // holds the `contain` wrapper that enters the namespace
+	dir   string // the sandbox's own directory
+	bin   string // the directory of the `contain` wrapper, shared by every sandbox
 	state string // the engine's state root (--root)
 	group string // the engine's cgroup (--cgroup-parent)
 }
@@ -125,6 +129,9 @@ func newSandbox(t *testing.T) *sandbox {
 func openSandbox(bin string) (*sandbox, error) {
 	sb := &sandbox{netns: fmt.Sprintf("contain-test-%d-%d", os.Getpid(), sandboxSeq.Add(1))}
 	var err error
+	if sb.bin, err = writeWrapper(bin); err != nil {
+		return nil, err
+	}
 	if sb.dir, err = os.MkdirTemp("", "contain-sandbox-"); err != nil {
 		return nil, err
 	}
@@ -135,10 +142,40 @@ func openSandbox(bin string) (*sandbox, error) {
 	_ = exec.Command("ip", "-n", sb.netns, "link", "set", "lo", "up").Run()
 	sb.state = filepath.Join(sb.dir, "state")
 	sb.group = sb.netns
-	wrapper := fmt.Sprintf("#!/bin/sh\nexec nsenter --net=/run/netns/%s -- %s --root %s "+
-		"--cgroup-parent %s \"$@\"\n", sb.netns, bin, sb.state, sb.group)
-	err = os.WriteFile(filepath.Join(sb.dir, "contain"), []byte(wrapper), 0o755)
-	return sb, err
+	return sb, nil
+}
+
+var (
+	wrapperOnce sync.Once
+	wrapperDir  string
+	wrapperErr  error
+)
+
+// writeWrapper writes, once per test run, the `contain` script that runs the engine in the
+// sandbox that $CONTAIN_SANDBOX names. One script for all: writing an executable while
+// parallel tests fork can make its exec fail ("text file busy").
+func writeWrapper(bin string) (string, error) {
+	wrapperOnce.Do(func() {
+		if wrapperDir, wrapperErr = os.MkdirTemp("", "contain-wrapper-"); wrapperErr != nil {
+			return
+		}
+		script := "#!/bin/sh\nexec nsenter --net=\"/run/netns/$CONTAIN_SANDBOX\" -- " + bin +
+			" --root \"$CONTAIN_SANDBOX_DIR/state\" --cgroup-parent \"$CONTAIN_SANDBOX\" \"$@\"\n"
+		wrapperErr = os.WriteFile(filepath.Join(wrapperDir, "contain"), []byte(script), 0o755)
+	})
+	return wrapperDir, wrapperErr
+}
+
+// command returns `contain ARGS...`, to run in the sandbox.
+func (sb *sandbox) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(sb.bin, "contain"), args...)
+	cmd.Env = append(os.Environ(), sb.env()...)
+	return cmd
+}
+
+// env names the sandbox for the wrapper.
+func (sb *sandbox) env() []string {
+	return []string{"CONTAIN_SANDBOX=" + sb.netns, "CONTAIN_SANDBOX_DIR=" + sb.dir}
 }
 
 // close kills the processes left in the sandbox, removes it and returns what leaked. The
@@ -147,10 +184,10 @@ func openSandbox(bin string) (*sandbox, error) {
 func (sb *sandbox) close() []string {
 	var leaks []string
 	// Containers outlive their command (step 4): remove them; what rm leaves is a leak.
-	wrapper := filepath.Join(sb.dir, "contain")
-	ids, _ := exec.Command(wrapper, "ps", "-a", "-q").Output()
+	ids, _ := sb.command(context.Background(), "ps", "-a", "-q").Output()
 	for _, id := range strings.Fields(string(ids)) {
-		if out, err := exec.Command(wrapper, "rm", "-f", id).CombinedOutput(); err != nil {
+		out, err := sb.command(context.Background(), "rm", "-f", id).CombinedOutput()
+		if err != nil {
 			leaks = append(leaks, fmt.Sprintf("leak: rm -f %s: %v: %s", id, err, out))
 		}
 	}
@@ -229,7 +266,7 @@ func (sb *sandbox) run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(sb.dir, "contain"), args...)
+	cmd := sb.command(ctx, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
 	err := cmd.Run()

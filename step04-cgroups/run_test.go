@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -86,7 +86,7 @@ func TestNoInheritedDescriptors(t *testing.T) {
 	root, err := os.Open("/")
 	require.NoError(t, err)
 	defer root.Close()
-	cmd := exec.Command(filepath.Join(sb.dir, "contain"), "run", "--rootfs", testRootfs(t),
+	cmd := sb.command(context.Background(), "run", "--rootfs", testRootfs(t),
 		"sh", "-c", "exec 8<&7 && echo leaked")
 	cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, root} // descriptor 3+4
 	out, err := cmd.CombinedOutput()

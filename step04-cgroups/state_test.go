@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +26,7 @@ func startBackground(t *testing.T, sb *sandbox, name string, args ...string) *ru
 	t.Helper()
 	full := append([]string{"run", "--rootfs", testRootfs(t), "--name", name}, args...)
 	r := &running{name: name, done: make(chan error, 1)}
-	r.cmd = exec.Command(filepath.Join(sb.dir, "contain"), full...)
+	r.cmd = sb.command(context.Background(), full...)
 	require.NoError(t, r.cmd.Start())
 	go func() { r.done <- r.cmd.Wait() }()
 	t.Cleanup(func() {
