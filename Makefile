@@ -37,8 +37,10 @@ $(ROOTFS)/bin/probe: tools/mkrootfs.sh $(wildcard tools/probe/*.go)
 step%: rootfs ## make stepN: a shell in a step-N container; CMD='...' runs that instead
 	@d=$(call stepdir,$*); test -n "$$d" || { echo "no step $*"; exit 2; }; \
 	mkdir -p $(BUILD)/bin/$${d%%-*} && (cd $$d && $(GO) build -o $(BUILD)/bin/$${d%%-*}/contain .) && \
-	if [ -n "$$CMD" ]; then exec $(BUILD)/bin/$${d%%-*}/contain run /bin/sh -c "$$CMD"; \
-	else exec $(BUILD)/bin/$${d%%-*}/contain run /bin/sh; fi
+	bin=$(BUILD)/bin/$${d%%-*}/contain; rm=; \
+	if $$bin run --help | grep -q -- --rm; then rm=--rm; fi; \
+	if [ -n "$$CMD" ]; then exec $$bin run $$rm /bin/sh -c "$$CMD"; \
+	else exec $$bin run $$rm /bin/sh; fi
 
 deps: ## Install what the tests need (Debian/Ubuntu packages)
 	tools/deps.sh
