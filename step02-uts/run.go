@@ -131,7 +131,7 @@ func startContainer(cfg *initConfig, stdin, stdout, stderr *os.File) (*process, 
 	}
 	defer pipe.Close()
 
-	// Shell equivalent of the whole step: chroot "$rootfs" "$@".
+	// The child is this same binary, run as `contain init` (init.go).
 	debugf("re-exec %s init (the child becomes the container)", "/proc/self/exe")
 	cmd := exec.Command("/proc/self/exe", "init")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
@@ -225,7 +225,7 @@ func (r *signalRelay) stop() {
 	close(r.done)
 }
 
-// withPrefix makes an error read like a path: "run: init: chroot ...".
+// withPrefix makes an error read like a path: "run: exec \"x\": permission denied".
 func withPrefix(op string, err error) error {
 	var ee *exitError
 	if errors.As(err, &ee) && ee.err != nil {

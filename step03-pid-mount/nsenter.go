@@ -34,7 +34,8 @@ __attribute__((constructor)) static void contain_nsenter(void) {
 	const char *pid = getenv("_CONTAIN_NSENTER");
 	if (pid == NULL)
 		return;
-	// The mount namespace comes last: after it, /proc is the container's.
+	// All files are opened first, while /proc is still the host's. The mount namespace
+	// is joined last: it also moves our root and working directory into the container.
 	static const struct { const char *name; int type; } ns[] = {
 		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
 		{"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},

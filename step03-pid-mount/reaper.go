@@ -25,7 +25,7 @@ func runReaper(cfg *initConfig, pipe *syncPipe) (int, error) {
 	}
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
-	debugf("--init: PID 1 is the engine; it starts %s as PID 2", path)
+	debugf("--init: PID 1 is the engine; it starts %s as its child", path)
 	proc, err := os.StartProcess(path, cfg.Args, &os.ProcAttr{
 		Env:   cfg.Env,
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},

@@ -22,7 +22,7 @@ import (
 //	├── lock                     taken while a container is created or removed
 //	└── 3f2a.../state.json       one per container: ID, name, PID, configuration
 //
-// /run is a tmpfs: after a reboot no container runs, and no state is left either.
+// /run is a tmpfs on most distributions: after a reboot, no container and no state is left.
 var stateRoot = "/run/contain"
 
 // container is what the engine knows about one container.
