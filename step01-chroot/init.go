@@ -15,24 +15,34 @@ import (
 // It reads its configuration from the sync socket, turns itself into the container, and
 // replaces itself with the user's command. It never returns.
 func initMain() {
-	// Close every descriptor but the standard streams when the command starts: the sync
-	// socket, whose EOF tells the parent the command runs, and any the engine inherited.
-	closeExtraFds()
-	pipe := newSyncPipe(os.NewFile(syncFd, "sync"))
-	msg, err := pipe.receive()
-	if err != nil || msg.Config == nil {
-		fmt.Fprintf(os.Stderr, "contain: init: no configuration from the engine: %v\n", err)
-		os.Exit(exitEngine)
-	}
-	cfg := msg.Config
-	debugOn = cfg.Debug
-
+	pipe, cfg := receiveConfig("init")
 	code := exitEngine
-	err = setupContainer(cfg)
+	err := setupContainer(cfg)
 	if err == nil {
 		code, err = execCommand(cfg)
 	}
 	// Only reached on failure: report it to the parent, which prints it.
+	reportFailure(pipe, code, err)
+}
+
+// receiveConfig starts a child of the engine: it reads the configuration from the sync
+// socket. Every descriptor but the standard streams will close when the command starts:
+// the sync socket, whose EOF tells the parent the command runs, and any the engine
+// inherited (closeExtraFds).
+func receiveConfig(who string) (*syncPipe, *initConfig) {
+	closeExtraFds()
+	pipe := newSyncPipe(os.NewFile(syncFd, "sync"))
+	msg, err := pipe.receive()
+	if err != nil || msg.Config == nil {
+		fmt.Fprintf(os.Stderr, "contain: %s: no configuration from the engine: %v\n", who, err)
+		os.Exit(exitEngine)
+	}
+	debugOn = msg.Config.Debug
+	return pipe, msg.Config
+}
+
+// reportFailure sends the reason the command could not start to the parent, and exits.
+func reportFailure(pipe *syncPipe, code int, err error) {
 	if pipe.send(syncMsg{Error: err.Error(), Code: code}) != nil {
 		fmt.Fprintf(os.Stderr, "contain: %v\n", err)
 	}

@@ -106,17 +106,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 // nsexecMain runs inside the container's namespaces (nsenter.go put it there): it reads
 // the command from the engine and replaces itself with it. It never returns.
 func nsexecMain() {
-	closeExtraFds()
-	pipe := newSyncPipe(os.NewFile(syncFd, "sync"))
-	msg, err := pipe.receive()
-	if err != nil || msg.Config == nil {
-		fmt.Fprintf(os.Stderr, "contain: nsexec: no configuration from the engine: %v\n", err)
-		os.Exit(exitEngine)
-	}
-	debugOn = msg.Config.Debug
-	code, err := execCommand(msg.Config)
-	if pipe.send(syncMsg{Error: err.Error(), Code: code}) != nil {
-		fmt.Fprintf(os.Stderr, "contain: %v\n", err)
-	}
-	os.Exit(code)
+	pipe, cfg := receiveConfig("nsexec")
+	code, err := execCommand(cfg)
+	reportFailure(pipe, code, err)
 }
