@@ -2,6 +2,9 @@
 # `make help` lists the targets. Run them as root on a Linux machine or VM.
 
 GO      ?= go
+# Static binaries start faster (no dynamic loader): the pure-Go resolver and user lookup
+# (netgo, osusergo), and glibc linked in for the cgo of step 3 on. See docs/performance.md.
+export GOFLAGS ?= -tags=netgo,osusergo -ldflags=-extldflags=-static
 ROOTFS  ?= /var/lib/contain/rootfs
 BUILD   ?= $(CURDIR)/build
 STEPS   := $(sort $(wildcard step[0-9][0-9]-*))

@@ -56,7 +56,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 	cmd := exec.Command("/proc/self/exe", "nsexec")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{childEnd}
-	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid)}
+	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid), "GOMAXPROCS=1"}
 	relay := catchSignals()
 	defer relay.stop()
 	err = cmd.Start()

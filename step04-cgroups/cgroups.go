@@ -71,18 +71,27 @@ func newCgroup(id string, res *resources) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := checkControllers(root, res); err != nil {
+	have, err := checkControllers(root, res)
+	if err != nil {
 		return "", err
 	}
 	parent := filepath.Join(root, cgroupParent)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("cgroup: %w", err)
 	}
-	for _, dir := range []string{root, parent} {
-		for _, c := range res.controllers() {
+	// Pass every controller the engine uses down from the root to the parent, even those
+	// no limit needs: then every container has its counters (memory.current, pids.current).
+	for dir := root; ; dir = filepath.Join(dir, nextDir(parent, dir)) {
+		for _, c := range []string{"cpuset", "cpu", "io", "memory", "pids"} {
+			if !contains(have, c) {
+				continue
+			}
 			if err := writeCgroup(dir, "cgroup.subtree_control", "+"+c); err != nil {
 				return "", err
 			}
+		}
+		if dir == parent {
+			break
 		}
 	}
 	path := filepath.Join(parent, id)
@@ -97,11 +106,18 @@ func newCgroup(id string, res *resources) (string, error) {
 	return path, nil
 }
 
-// checkControllers makes sure that every controller the limits need is in the hierarchy.
-func checkControllers(root string, res *resources) error {
+// nextDir returns the name of the directory below dir on the way down to path.
+func nextDir(path, dir string) string {
+	rest, _ := filepath.Rel(dir, path)
+	return strings.Split(rest, string(filepath.Separator))[0]
+}
+
+// checkControllers returns the controllers of the hierarchy, and makes sure that every
+// one the limits need is among them.
+func checkControllers(root string, res *resources) ([]string, error) {
 	data, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
 	if err != nil {
-		return fmt.Errorf("cgroup: %w", err)
+		return nil, fmt.Errorf("cgroup: %w", err)
 	}
 	have := strings.Fields(string(data))
 	for _, c := range res.controllers() {
@@ -113,9 +129,9 @@ func checkControllers(root string, res *resources) error {
 		if v1 := cgroupV1Mount(c); v1 != "" {
 			why += fmt.Sprintf(" (it is bound to cgroup v1, at %s)", v1)
 		}
-		return fmt.Errorf("%s: %s", res.flagFor(c), why)
+		return nil, fmt.Errorf("%s: %s", res.flagFor(c), why)
 	}
-	return nil
+	return have, nil
 }
 
 // cgroupV1Mount returns where a controller is mounted as cgroup v1, if it is.
@@ -173,8 +189,13 @@ func populated(dir string) bool {
 
 // waitEmpty waits until no process is left in the group, or the time is up.
 func waitEmpty(dir string, timeout time.Duration) bool {
+	return waitFor(func() bool { return !populated(dir) }, timeout)
+}
+
+// waitFor polls until done() holds, or the time is up.
+func waitFor(done func() bool, timeout time.Duration) bool {
 	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
-		if !populated(dir) {
+		if done() {
 			return true
 		}
 		if time.Now().After(deadline) {

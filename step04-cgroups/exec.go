@@ -57,7 +57,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 	cmd := exec.Command("/proc/self/exe", "nsexec")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{childEnd}
-	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid)}
+	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid), "GOMAXPROCS=1"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	cgroupDir, err := cloneIntoCgroup(cmd.SysProcAttr, c.Cgroup)
 	if err != nil {

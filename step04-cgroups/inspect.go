@@ -72,7 +72,7 @@ func inspectCmd(args []string) error {
 
 func (c *container) view() inspectView {
 	var v inspectView
-	v.ID, v.Name, v.Created = c.ID, c.Name, c.Created
+	v.ID, v.Name, v.Created = c.ID, "/"+c.Name, c.Created // docker's names start with /
 	s := &v.State
 	s.Status, s.Running, s.Pid = c.statusWord(), c.running(), c.Pid
 	s.ExitCode, s.OOMKilled, s.StartedAt, s.FinishedAt = c.ExitCode, c.OOMKilled,
@@ -81,9 +81,15 @@ func (c *container) view() inspectView {
 	v.Config.Hostname, v.Config.Cmd, v.Config.Env, v.Config.Rootfs = cfg.Hostname, cfg.Args,
 		cfg.Env, cfg.Rootfs
 	h, r := &v.HostConfig, cfg.Resources
+	if r == nil {
+		r = &resources{} // a container made by an earlier step's engine
+	}
 	h.Memory, h.MemorySwap, h.PidsLimit, h.CpusetCpus = r.Memory, r.MemorySwap, r.PidsLimit,
 		r.CpusetCPUs
 	h.NanoCpus, h.Init, h.AutoRemove = int64(r.CPUs*1e9), cfg.Init, cfg.Remove
+	if r.Memory > 0 && r.MemorySwap == 0 {
+		h.MemorySwap = 2 * r.Memory // docker's rule: as much swap as memory
+	}
 	v.CgroupPath = c.Cgroup
 	if _, err := os.Stat(c.logPath()); err == nil {
 		v.LogPath = c.logPath()

@@ -51,15 +51,33 @@ func (c *container) stop(grace time.Duration) error {
 	if err := unix.Kill(c.Pid, unix.SIGTERM); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("kill %d: %w", c.Pid, err)
 	}
-	if !waitEmpty(c.Cgroup, grace) {
+	if !c.waitGone(grace) {
 		debugf("still running after %v", grace)
-		killAll(c.Cgroup)
-		if !waitEmpty(c.Cgroup, 10*time.Second) {
+		c.killAll()
+		if !c.waitGone(10 * time.Second) {
 			return fmt.Errorf("container %s: processes are left in %s", c.Name, c.Cgroup)
 		}
 	}
 	c.waitRecorded()
 	return nil
+}
+
+// waitGone waits until the group is empty and the first process has ended. Both: a
+// process of the container that moved itself out of the group still ends with the first
+// process, which is PID 1 of its PID namespace.
+func (c *container) waitGone(timeout time.Duration) bool {
+	return waitEmpty(c.Cgroup, timeout) && waitFor(func() bool { return !c.running() },
+		timeout)
+}
+
+// killAll kills every process of the group, and the first process.
+func (c *container) killAll() {
+	if c.Cgroup != "" {
+		killAll(c.Cgroup)
+	}
+	if c.running() {
+		_ = unix.Kill(c.Pid, unix.SIGKILL)
+	}
 }
 
 // waitRecorded waits a little for the engine or monitor that waits for the container to
@@ -157,6 +175,10 @@ func rmCmd(args []string) error {
 
 // destroy kills what is left of the container and removes its cgroup and its state.
 func (c *container) destroy() error {
+	if c.running() {
+		c.killAll()
+		c.waitGone(5 * time.Second)
+	}
 	if err := removeCgroup(c.Cgroup); err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func TestParseSize(t *testing.T) {
 			assert.Equal(t, want, got, in)
 		}
 	}
-	for _, in := range []string{"", "m", "20x", "-1", "1..2m", "twenty"} {
+	for _, in := range []string{"", "m", "20x", "-1", "1..2m", "twenty", "20i", "20bb"} {
 		_, err := parseSize(in)
 		assert.Error(t, err, in)
 	}

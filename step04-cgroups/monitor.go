@@ -86,6 +86,8 @@ func monitorCmd(args []string) error {
 		_ = c.destroy()
 		return report(err)
 	}
+	// The child's narration would land in the container's log: keep it out.
+	c.Config.Debug = false
 	p, err := startContainer(c, null, log, log)
 	null.Close()
 	if err != nil {

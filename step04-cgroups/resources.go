@@ -71,7 +71,7 @@ func (f *resourceFlags) parse() (*resources, error) {
 	return res, nil
 }
 
-var sizePattern = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?$`)
+var sizePattern = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?$`)
 
 // parseSize reads a size as docker does: 512, 20m, 1.5g, 100MiB (powers of 1024).
 func parseSize(s string) (int64, error) {
@@ -83,9 +83,9 @@ func parseSize(s string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	shift := strings.Index("bkmgt", m[2]) * 10
-	if m[2] == "" {
-		shift = 0
+	shift := 0 // bytes
+	if m[2] != "" {
+		shift = (strings.Index("kmgt", m[2]) + 1) * 10
 	}
 	return int64(n * float64(int64(1)<<shift)), nil
 }

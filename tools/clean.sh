@@ -33,5 +33,20 @@ awk -v r="$ROOTFS/" '{ if (index($5, r) == 1 || $5 ~ /^\/tmp\/contain-/) print $
 	umount -l "$m" && echo "clean: unmounted $m"
 done
 
-rm -rf /tmp/contain-sandbox-* /tmp/contain-test-bin-*
+# cgroups (step 4 on): the engine's group (contain) and the tests' (contain-test-*) under
+# the cgroup2 mount. Kill what is left in each container's group, then remove the groups.
+cg=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
+	/proc/self/mountinfo | head -n 1)
+if [ -n "$cg" ]; then
+	for group in "$cg"/contain/*/ "$cg"/contain-test-*/*/; do
+		[ -f "$group/cgroup.procs" ] || continue
+		echo 1 >"$group/cgroup.kill" 2>/dev/null ||
+			xargs -r kill -9 <"$group/cgroup.procs" 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$group" 2>/dev/null && break; sleep 0.1; done
+		[ -d "$group" ] || echo "clean: removed cgroup $group"
+	done
+	for group in "$cg"/contain-test-*/; do rmdir "$group" 2>/dev/null; done
+fi
+
+rm -rf /tmp/contain-sandbox-* /tmp/contain-test-bin-* /tmp/contain-wrapper-*
 exit 0
