@@ -182,3 +182,18 @@ func TestEngineKilled(t *testing.T) {
 	assert.NoDirExists(t, v.CgroupPath)
 	assert.Zero(t, processStart(v.State.Pid), "the process is gone (or a zombie)")
 }
+
+// Root in the container can move itself out of its cgroup (step 8 takes that away). stop
+// still ends it: it waits for the first process too, and kills it after the grace period.
+func TestStopEscapedProcess(t *testing.T) {
+	sb := newSandbox(t)
+	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "esc", "sh", "-c",
+		"mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && echo $$ > /tmp/cg/cgroup.procs"+
+			" && umount /tmp/cg && exec probe sigignore")
+	v := inspectOne(t, sb, "esc")
+	eventually(t, "the group is empty", func() bool { return !populated(v.CgroupPath) })
+	require.NotZero(t, processStart(v.State.Pid), "the container still runs, outside its group")
+	sb.contain(t, "stop", "-t", "1", "esc")
+	assert.Zero(t, processStart(v.State.Pid), "stopped")
+	assert.Equal(t, "exited", inspectOne(t, sb, "esc").State.Status)
+}
