@@ -6,7 +6,8 @@
 #   qemu-system-x86, a distro kernel   the VM lane (cgroup v2 on a real distro kernel)
 #   iptables iproute2 util-linux       networking and namespace tools the lessons show
 #   hyperfine runc crun                benchmarks against the field's runtimes
-#   gcc make                           make itself; gcc for the C snippets in the lessons
+#   gcc libc6-dev make                 make itself; gcc and the C library (headers, libc.a)
+#                                      for cgo (step 3 on) and the static build
 #   skopeo umoci docker-registry       images: copy, unpack, and a local classroom registry
 set -euo pipefail
 
@@ -26,7 +27,7 @@ esac
 
 packages=(
 	busybox-static qemu-system-x86 "$kernel" iptables iproute2 util-linux
-	hyperfine runc crun gcc make skopeo umoci docker-registry
+	hyperfine runc crun gcc libc6-dev make skopeo umoci docker-registry
 )
 
 missing=()
