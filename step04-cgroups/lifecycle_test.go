@@ -55,8 +55,9 @@ func TestStopTimeout(t *testing.T) {
 	start := time.Now()
 	assert.Equal(t, "stubborn\n", sb.contain(t, "stop", "-t", "2", "stubborn"))
 	took := time.Since(start)
+	// The grace period is the lower bound; the upper one leaves room for a slow VM lane.
 	assert.GreaterOrEqual(t, took, 2*time.Second)
-	assert.Less(t, took, 6*time.Second)
+	assert.Less(t, took, 10*time.Second)
 	assert.Equal(t, "", readValue(dir, "cgroup.procs"), "nothing left in the cgroup")
 	v := inspectOne(t, sb, "stubborn")
 	assert.Equal(t, "exited", v.State.Status)
