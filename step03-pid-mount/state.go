@@ -74,7 +74,7 @@ func newContainer(name string, cfg *initConfig) (*container, error) {
 	if err := os.Mkdir(c.dir(), 0o700); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	return c, c.save()
+	return c, c.write() // under the lock already
 }
 
 // lockState takes the lock of the state root (shell: flock /run/contain/lock).
@@ -93,8 +93,19 @@ func lockState() (unlock func(), err error) {
 	return func() { f.Close() }, nil
 }
 
-// save writes the state file atomically: readers see the old file or the new one.
+// save writes the state file, under the lock: a removal (rm -f) waits for it, or it
+// finds the directory gone and recreates nothing.
 func (c *container) save() error {
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return c.write()
+}
+
+// write writes the state file atomically: readers see the old file or the new one.
+func (c *container) write() error {
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
