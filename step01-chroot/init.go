@@ -1,3 +1,5 @@
+// Container side: `contain init`, the child that becomes the container.
+
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 // It reads its configuration from the sync socket, turns itself into the container, and
 // replaces itself with the user's command. It never returns.
 func initMain() {
+	dieWithEngine()
 	pipe, cfg := receiveConfig("init")
 	code := exitEngine
 	err := setupContainer(cfg)
@@ -25,12 +28,22 @@ func initMain() {
 	reportFailure(pipe, code, err)
 }
 
+// dieWithEngine asks the kernel to kill this process if the engine dies while the container
+// is being set up (shell: none; prctl PR_SET_PDEATHSIG): a container must not start with no
+// engine to wait for it. The engine may be gone already: then its end of the sync socket
+// is closed, which poll reports as a hang-up. execCommand lifts this just before the
+// command starts: from then on the container may outlive the engine.
+func dieWithEngine() {
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	fds := []unix.PollFd{{Fd: syncFd, Events: unix.POLLRDHUP}}
+	if n, _ := unix.Poll(fds, 0); n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP) != 0 {
+		os.Exit(exitEngine)
+	}
+}
+
 // receiveConfig starts a child of the engine: it reads the configuration from the sync
-// socket. Every descriptor but the standard streams will close when the command starts:
-// the sync socket, whose EOF tells the parent the command runs, and any the engine
-// inherited (closeExtraFds).
+// socket. The socket is close-on-exec: its EOF tells the parent that the command runs.
 func receiveConfig(who string) (*syncPipe, *initConfig) {
-	closeExtraFds()
 	pipe := newSyncPipe(os.NewFile(syncFd, "sync"))
 	msg, err := pipe.receive()
 	if err != nil || msg.Config == nil {
@@ -51,6 +64,9 @@ func reportFailure(pipe *syncPipe, code int, err error) {
 
 // setupContainer isolates this process before the command runs.
 func setupContainer(cfg *initConfig) error {
+	// The caller's umask is not the container's business: files the command creates get
+	// the usual modes, as with runc and docker (shell: umask 022).
+	unix.Umask(0o022)
 	// Shell: chroot "$rootfs". Path lookups now start at the rootfs; the process still
 	// shares everything else with the host (see the "break it" part of the lesson).
 	debugf("chroot %s (shell: chroot %s)", cfg.Rootfs, cfg.Rootfs)
@@ -70,7 +86,8 @@ func execCommand(cfg *initConfig) (int, error) {
 	if err != nil {
 		return exitNotFound, fmt.Errorf("exec %q: %w", cfg.Args[0], err)
 	}
-	debugf("execve %s %q", path, cfg.Args)
+	debugf("execve %s %q (shell: exec %[1]s ...)", path, cfg.Args)
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0) // see dieWithEngine
 	err = unix.Exec(path, cfg.Args, cfg.Env)
 	if errors.Is(err, unix.ENOENT) {
 		return exitNotFound, fmt.Errorf("exec %q: %w", path, err)
@@ -100,9 +117,10 @@ func lookPath(name string, env []string) (string, error) {
 	return "", errors.New("executable file not found in $PATH")
 }
 
-// closeExtraFds marks every descriptor above stderr close-on-exec, so that the command
-// inherits only its standard streams. A descriptor that the engine was handed (an open
-// directory of the host, say) would be a way out of the container.
+// closeExtraFds marks every descriptor above stderr close-on-exec, so that no process the
+// engine starts inherits one: the command gets only its standard streams. A descriptor
+// that the engine was handed (an open directory of the host, say) would be a way out of
+// the container. main calls it first thing, on both sides.
 func closeExtraFds() {
 	if unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
 		return

@@ -1,3 +1,5 @@
+// Both sides: the engine clones the child into new namespaces; the child sets them up.
+
 package main
 
 import (

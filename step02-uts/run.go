@@ -1,3 +1,5 @@
+// Host side: `contain run`, the engine process that starts a container and waits for it.
+
 package main
 
 import (
@@ -6,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"syscall"
 )
@@ -42,6 +43,10 @@ type initConfig struct {
 
 // runCmd is `contain run`.
 func runCmd(args []string) error {
+	// Signals are caught from the first instant: a Ctrl-C or SIGTERM that comes while the
+	// container is being set up is held, then passed on to the command (signals.go).
+	relay := catchSignals()
+	defer relay.stop()
 	cfg, err := parseRun(args)
 	if err != nil {
 		return err
@@ -49,7 +54,7 @@ func runCmd(args []string) error {
 	if os.Geteuid() != 0 {
 		return errors.New("run: must be run as root")
 	}
-	if err := runContainer(cfg); err != nil {
+	if err := runContainer(cfg, relay); err != nil {
 		return withPrefix("run", err)
 	}
 	return nil
@@ -105,8 +110,8 @@ func defaultEnv() []string {
 }
 
 // runContainer runs the container with the engine's standard streams and waits for it.
-func runContainer(cfg *initConfig) error {
-	p, err := startContainer(cfg, os.Stdin, os.Stdout, os.Stderr)
+func runContainer(cfg *initConfig, relay *signalRelay) error {
+	p, err := startContainer(cfg, os.Stdin, os.Stdout, os.Stderr, relay)
 	if err != nil {
 		return err
 	}
@@ -118,21 +123,23 @@ func runContainer(cfg *initConfig) error {
 
 // process is the container's first process, once its command runs.
 type process struct {
-	cmd   *exec.Cmd
-	relay *signalRelay
+	cmd  *exec.Cmd
+	term *terminal // the terminal it was lent, if any (signals.go)
 }
 
-// startContainer re-executes the engine as the container's first process, sends it the
-// configuration, and returns once the command runs.
-func startContainer(cfg *initConfig, stdin, stdout, stderr *os.File) (*process, error) {
+// startContainer starts the container's first process and returns once its command runs.
+// The steps are those of the diagram in sync.go.
+func startContainer(cfg *initConfig, stdin, stdout, stderr *os.File,
+	relay *signalRelay) (*process, error) {
+	// 1. A socket pair: one end for us, the other becomes the child's descriptor 3.
 	pipe, childEnd, err := newSyncPair()
 	if err != nil {
 		return nil, err
 	}
 	defer pipe.Close()
 
-	// The child is this same binary, run as `contain init` (init.go).
-	debugf("re-exec %s init (the child becomes the container)", "/proc/self/exe")
+	// 2. The child is this same binary, run as `contain init` (init.go).
+	debugf("re-exec %s init: the child becomes the container", "/proc/self/exe")
 	cmd := exec.Command("/proc/self/exe", "init")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.ExtraFiles = []*os.File{childEnd} // fd 3 in the child
@@ -141,39 +148,45 @@ func startContainer(cfg *initConfig, stdin, stdout, stderr *os.File) (*process, 
 	cmd.Env = []string{"GOMAXPROCS=1"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags}
 	describeNamespaces()
-	relay := catchSignals()
+	p := &process{cmd: cmd, term: lendTerminal(cmd.SysProcAttr, stdin)}
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
-		relay.stop()
 		return nil, fmt.Errorf("start init: %w", err)
 	}
-	p := &process{cmd: cmd, relay: relay}
+
+	// 3. Send the configuration: the child waits for it before it does anything.
 	if err := pipe.send(syncMsg{Config: cfg}); err != nil {
-		_ = cmd.Process.Kill()
-		p.wait()
-		return nil, fmt.Errorf("send config: %w", err)
+		return nil, p.abort(fmt.Errorf("send config: %w", err))
 	}
-	// Either the child reports why it could not start the command (and exits), or the
+
+	// 4. Either the child reports why it could not start the command (and exits), or the
 	// socket closes because the command is running.
 	msg, err := pipe.receive()
 	if err != nil && !errors.Is(err, io.EOF) {
-		_ = cmd.Process.Kill()
-		p.wait()
-		return nil, fmt.Errorf("init: %w", err)
+		return nil, p.abort(fmt.Errorf("init: %w", err))
 	}
 	if msg.Error != "" {
 		p.wait()
 		return nil, &exitError{code: msg.Code, err: errors.New(msg.Error)}
 	}
+
+	// 5. The command runs: from now on, signals sent to the engine are the command's.
 	relay.start(cmd.Process)
 	return p, nil
 }
 
+// abort kills a child that did not get as far as running the command, and returns err.
+func (p *process) abort(err error) error {
+	_ = p.cmd.Process.Kill()
+	p.wait()
+	return err
+}
+
 // wait waits for the command to end and returns its docker-style exit status.
 func (p *process) wait() int {
-	defer p.relay.stop()
 	_ = p.cmd.Wait()
+	p.term.takeBack()
 	return exitStatus(p.cmd.ProcessState)
 }
 
@@ -190,41 +203,6 @@ func exitStatus(ps *os.ProcessState) int {
 		return ws.ExitStatus()
 	}
 	return exitEngine
-}
-
-// signalRelay passes the signals that the engine receives on to the container, so that
-// `kill ENGINE` or Ctrl-C reach the command. It catches them from the moment it is made but
-// holds them until the command runs: before that, the child is still the engine's Go code,
-// which a signal would end instead of the command.
-type signalRelay struct {
-	sigs chan os.Signal
-	done chan struct{}
-}
-
-func catchSignals() *signalRelay {
-	r := &signalRelay{sigs: make(chan os.Signal, 16), done: make(chan struct{})}
-	signal.Notify(r.sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
-	return r
-}
-
-// start passes the signals caught so far, and those to come, on to p.
-func (r *signalRelay) start(p *os.Process) {
-	go func() {
-		for {
-			select {
-			case s := <-r.sigs:
-				_ = p.Signal(s)
-			case <-r.done:
-				return
-			}
-		}
-	}()
-}
-
-func (r *signalRelay) stop() {
-	signal.Stop(r.sigs)
-	close(r.done)
 }
 
 // withPrefix makes an error read like a path: "run: exec \"x\": permission denied".

@@ -1,3 +1,5 @@
+// Both sides: the narration of --debug.
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+// Host side (`contain exec`), then container side (nsexecMain): a command in a container.
+
 package main
 
 import (
@@ -7,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,6 +60,8 @@ func execInContainer(c *container, cfg *initConfig) error {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{childEnd}
 	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid), "GOMAXPROCS=1"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	term := lendTerminal(cmd.SysProcAttr, os.Stdin) // Ctrl-C reaches the command once
 	relay := catchSignals()
 	defer relay.stop()
 	err = cmd.Start()
@@ -64,6 +69,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 	if err != nil {
 		return fmt.Errorf("start nsexec: %w", err)
 	}
+	defer term.takeBack()
 	msg, err := pipe.receive()
 	_ = cmd.Wait() // the intermediate: it exits as soon as it has forked
 	if err != nil {

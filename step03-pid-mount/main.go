@@ -51,6 +51,9 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
+	// Descriptors that the caller left open (a shell's `9</`, a pipe) never reach a process
+	// the engine starts (init.go).
+	closeExtraFds()
 	// The re-executed child: see init.go. It reports its own errors to the parent.
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		initMain()

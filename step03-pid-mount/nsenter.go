@@ -1,3 +1,5 @@
+// Container side: C code that joins a running container's namespaces (`contain exec`).
+
 package main
 
 // Joining a running container (`contain exec`) means setns(2) into each of its namespaces.

@@ -1,3 +1,5 @@
+// Host side: `contain ps`, the list of containers.
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+// Container side: with --init, the engine stays PID 1 of the container.
+
 package main
 
 import (
@@ -26,6 +28,7 @@ func runReaper(cfg *initConfig, pipe *syncPipe) (int, error) {
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
 	debugf("--init: PID 1 is the engine; it starts %s as its child", path)
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0) // the command runs: see dieWithEngine
 	proc, err := os.StartProcess(path, cfg.Args, &os.ProcAttr{
 		Env:   cfg.Env,
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},

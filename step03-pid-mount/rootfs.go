@@ -1,3 +1,5 @@
+// Container side: the child makes the rootfs its / (pivot_root) and mounts /proc and /sys.
+
 package main
 
 import (

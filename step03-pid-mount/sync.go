@@ -1,3 +1,5 @@
+// Both sides: the socket over which the engine and the container's first process talk.
+
 package main
 
 import (

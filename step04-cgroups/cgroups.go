@@ -1,9 +1,12 @@
+// Host side: the container's cgroup (v2): made, filled, watched and removed by the engine.
+
 package main
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,20 +67,29 @@ func readMountinfo() ([]mountEntry, error) {
 	return mounts, scan.Err()
 }
 
-// newCgroup creates the container's group with its limits, and returns its path. When a
-// limit cannot be applied, it says why and leaves nothing behind.
-func newCgroup(id string, res *resources) (string, error) {
+// cgroupPath returns the directory of a container's group: <mount>/<parent>/<ID>.
+func cgroupPath(id string) (string, error) {
 	root, err := cgroup2Mount()
 	if err != nil {
 		return "", err
 	}
+	return filepath.Join(root, cgroupParent, id), nil
+}
+
+// newCgroup creates the container's group at path, with its limits. When a limit cannot
+// be applied, it says why and leaves nothing behind.
+func newCgroup(path string, res *resources) error {
+	root, err := cgroup2Mount()
+	if err != nil {
+		return err
+	}
 	have, err := checkControllers(root, res)
 	if err != nil {
-		return "", err
+		return err
 	}
-	parent := filepath.Join(root, cgroupParent)
+	parent := filepath.Dir(path)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", fmt.Errorf("cgroup: %w", err)
+		return fmt.Errorf("cgroup: %w", err)
 	}
 	// Pass every controller the engine uses down from the root to the parent, even those
 	// no limit needs: then every container has its counters (memory.current, pids.current).
@@ -87,23 +99,22 @@ func newCgroup(id string, res *resources) (string, error) {
 				continue
 			}
 			if err := writeCgroup(dir, "cgroup.subtree_control", "+"+c); err != nil {
-				return "", err
+				return err
 			}
 		}
 		if dir == parent {
 			break
 		}
 	}
-	path := filepath.Join(parent, id)
 	debugf("create cgroup %s (shell: mkdir %[1]s)", path)
 	if err := os.Mkdir(path, 0o755); err != nil {
-		return "", fmt.Errorf("cgroup: %w", err)
+		return fmt.Errorf("cgroup: %w", err)
 	}
 	if err := res.apply(path); err != nil {
 		_ = os.Remove(path)
-		return "", err
+		return err
 	}
-	return path, nil
+	return nil
 }
 
 // nextDir returns the name of the directory below dir on the way down to path.
@@ -245,7 +256,19 @@ func removeCgroup(dir string) error {
 		killAll(dir)
 		waitEmpty(dir, 5*time.Second)
 	}
-	debugf("remove cgroup %s (shell: rmdir %[1]s)", dir)
+	// The container may have made groups of its own inside its group, and rmdir removes
+	// only a group without children: remove the deepest first.
+	debugf("remove cgroup %s (shell: find %[1]s -depth -type d -exec rmdir {} +)", dir)
+	var dirs []string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, path) // a parent comes before its children
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i > 0; i-- {
+		_ = os.Remove(dirs[i])
+	}
 	err := os.Remove(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("cgroup: %w", err)

@@ -1,3 +1,5 @@
+// Container side: the child builds a minimal /dev.
+
 package main
 
 import (
@@ -34,7 +36,7 @@ var devLinks = [][2]string{
 //
 //	mount -t tmpfs -o nosuid,mode=755 tmpfs /dev
 //	mknod -m 666 /dev/null c 1 3 ...
-//	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts /dev/pts
+//	mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts /dev/pts
 func setupDev() error {
 	debugf("mount tmpfs on /dev with %d devices, devpts, shm and mqueue", len(devices))
 	if err := mountAt("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME,
@@ -56,8 +58,9 @@ func setupDev() error {
 		}
 	}
 	const flags = unix.MS_NOSUID | unix.MS_NOEXEC
+	// gid=5 is the tty group of every distribution: a new terminal belongs to it (mode 620).
 	if err := mountAt("devpts", "/dev/pts", "devpts", flags,
-		"newinstance,ptmxmode=0666,mode=0620"); err != nil {
+		"newinstance,ptmxmode=0666,mode=0620,gid=5"); err != nil {
 		return err
 	}
 	if err := mountAt("shm", "/dev/shm", "tmpfs", flags|unix.MS_NODEV,

@@ -1,3 +1,5 @@
+// Host side (`contain exec`), then container side (nsexecMain): a command in a container.
+
 package main
 
 import (
@@ -59,6 +61,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 	cmd.ExtraFiles = []*os.File{childEnd}
 	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid), "GOMAXPROCS=1"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	term := lendTerminal(cmd.SysProcAttr, os.Stdin) // Ctrl-C reaches the command once
 	cgroupDir, err := cloneIntoCgroup(cmd.SysProcAttr, c.Cgroup)
 	if err != nil {
 		childEnd.Close()
@@ -72,6 +75,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 	if err != nil {
 		return fmt.Errorf("start nsexec: %w", err)
 	}
+	defer term.takeBack()
 	msg, err := pipe.receive()
 	_ = cmd.Wait() // the intermediate: it exits as soon as it has forked
 	if err != nil {

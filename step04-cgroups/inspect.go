@@ -1,3 +1,5 @@
+// Host side: `contain inspect`.
+
 package main
 
 import (

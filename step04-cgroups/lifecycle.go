@@ -1,8 +1,11 @@
+// Host side: stop, kill and rm.
+
 package main
 
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,15 +32,30 @@ func stopCmd(args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("stop: usage: contain stop [-t SECONDS] CONTAINER...")
 	}
-	for _, ref := range fs.Args() {
+	return eachContainer("stop", fs.Args(), func(c *container) error {
+		return c.stop(time.Duration(*grace) * time.Second)
+	})
+}
+
+// eachContainer does one command to each named container, as docker does: a failure is
+// one line on stderr and the others still get done. It prints the name of each container
+// done, and ends with a non-zero status if any failed.
+func eachContainer(op string, refs []string, do func(c *container) error) error {
+	failed := false
+	for _, ref := range refs {
 		c, err := findContainer(ref)
 		if err == nil {
-			err = c.stop(time.Duration(*grace) * time.Second)
+			err = do(c)
 		}
 		if err != nil {
-			return fmt.Errorf("stop: %w", err)
+			fmt.Fprintf(os.Stderr, "contain: %s: %v\n", op, err)
+			failed = true
+			continue
 		}
 		fmt.Println(ref)
+	}
+	if failed {
+		return &exitError{code: exitEngine}
 	}
 	return nil
 }
@@ -48,8 +66,8 @@ func (c *container) stop(grace time.Duration) error {
 		return nil
 	}
 	debugf("SIGTERM to PID %d (shell: kill -TERM %[1]d)", c.Pid)
-	if err := unix.Kill(c.Pid, unix.SIGTERM); err != nil && err != unix.ESRCH {
-		return fmt.Errorf("kill %d: %w", c.Pid, err)
+	if err := c.signal(unix.SIGTERM); err != nil && !errors.Is(err, errNotRunning) {
+		return err
 	}
 	if !c.waitGone(grace) {
 		debugf("still running after %v", grace)
@@ -75,9 +93,37 @@ func (c *container) killAll() {
 	if c.Cgroup != "" {
 		killAll(c.Cgroup)
 	}
-	if c.running() {
-		_ = unix.Kill(c.Pid, unix.SIGKILL)
+	_ = c.signal(unix.SIGKILL)
+}
+
+var errNotRunning = errors.New("is not running")
+
+// signal sends sig to the container's first process (shell: kill -SIG PID) through a
+// pidfd: once open, a pidfd names that very process. A bare PID, checked first and
+// signalled next, could by then name another process that was given the same number.
+func (c *container) signal(sig unix.Signal) error {
+	if c.Pid <= 0 {
+		return fmt.Errorf("container %s %w", c.Name, errNotRunning)
 	}
+	fd, err := unix.PidfdOpen(c.Pid, 0)
+	if errors.Is(err, unix.ENOSYS) { // before Linux 5.3: the racy way
+		if !c.running() {
+			return fmt.Errorf("container %s %w", c.Name, errNotRunning)
+		}
+		return unix.Kill(c.Pid, sig)
+	}
+	if err != nil {
+		return fmt.Errorf("container %s %w", c.Name, errNotRunning)
+	}
+	defer unix.Close(fd)
+	// The pidfd holds the process: if it is ours now, it is ours when signalled.
+	if !c.running() {
+		return fmt.Errorf("container %s %w", c.Name, errNotRunning)
+	}
+	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
+		return fmt.Errorf("signal %d to PID %d: %w", sig, c.Pid, err)
+	}
+	return nil
 }
 
 // waitRecorded waits a little for the engine or monitor that waits for the container to
@@ -110,21 +156,10 @@ func killCmd(args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("kill: usage: contain kill [-s SIGNAL] CONTAINER...")
 	}
-	for _, ref := range fs.Args() {
-		c, err := findContainer(ref)
-		if err == nil && !c.running() {
-			err = fmt.Errorf("container %s is not running", c.Name)
-		}
-		if err == nil {
-			debugf("signal %d to PID %d (shell: kill -%[1]d %[2]d)", sig, c.Pid)
-			err = unix.Kill(c.Pid, sig)
-		}
-		if err != nil {
-			return fmt.Errorf("kill: %w", err)
-		}
-		fmt.Println(ref)
-	}
-	return nil
+	return eachContainer("kill", fs.Args(), func(c *container) error {
+		debugf("signal %d to PID %d (shell: kill -%[1]d %[2]d)", sig, c.Pid)
+		return c.signal(sig)
+	})
 }
 
 // parseSignal reads a signal as a number (9) or a name (KILL, SIGKILL).
@@ -157,20 +192,12 @@ func rmCmd(args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("rm: usage: contain rm [-f] CONTAINER...")
 	}
-	for _, ref := range fs.Args() {
-		c, err := findContainer(ref)
-		if err == nil && c.running() && !*force {
-			err = fmt.Errorf("container %s is running: stop it first, or use rm -f", c.Name)
+	return eachContainer("rm", fs.Args(), func(c *container) error {
+		if c.running() && !*force {
+			return fmt.Errorf("container %s is running: stop it first, or use rm -f", c.Name)
 		}
-		if err == nil {
-			err = c.destroy()
-		}
-		if err != nil {
-			return fmt.Errorf("rm: %w", err)
-		}
-		fmt.Println(ref)
-	}
-	return nil
+		return c.destroy()
+	})
 }
 
 // destroy kills what is left of the container and removes its cgroup and its state.

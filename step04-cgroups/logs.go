@@ -1,3 +1,5 @@
+// Host side: `contain logs`.
+
 package main
 
 import (

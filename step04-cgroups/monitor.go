@@ -1,3 +1,5 @@
+// Host side: the monitor that waits for a detached container (run -d).
+
 package main
 
 import (
@@ -32,6 +34,10 @@ func startMonitor(c *container) error {
 	debugf("start a monitor for %s (contain monitor)", shortID(c.ID))
 	cmd := exec.Command("/proc/self/exe", append(args, "monitor", c.ID)...)
 	cmd.ExtraFiles = []*os.File{childEnd}
+	// It keeps nothing of the caller's: no standard streams (they are /dev/null), no other
+	// descriptor (main made them close-on-exec), and not its working directory, which it
+	// would keep busy (a mount point could not be unmounted).
+	cmd.Dir = "/"
 	// A session of its own: no terminal, and no Ctrl-C or hangup from ours.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
@@ -58,6 +64,9 @@ func startMonitor(c *container) error {
 // monitorCmd is the hidden `contain monitor ID`, started by startMonitor with the sync
 // socket as descriptor 3. Its own output goes nowhere: it reports through the socket.
 func monitorCmd(args []string) error {
+	// A signal sent to the monitor is meant for the container (signals.go).
+	relay := catchSignals()
+	defer relay.stop()
 	pipe := newSyncPipe(os.NewFile(syncFd, "run"))
 	defer pipe.Close()
 	report := func(err error) error {
@@ -88,7 +97,7 @@ func monitorCmd(args []string) error {
 	}
 	// The child's narration would land in the container's log: keep it out.
 	c.Config.Debug = false
-	p, err := startContainer(c, null, log, log)
+	p, err := startContainer(c, null, log, log, relay)
 	null.Close()
 	if err != nil {
 		_ = c.destroy() // it never ran: nothing of it stays

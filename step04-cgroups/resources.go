@@ -1,3 +1,5 @@
+// Host side: the limits of run (--memory, --cpus, ...) and the cgroup files that hold them.
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+// Host side: what the engine records of each container, under its state root.
+
 package main
 
 import (
@@ -161,7 +163,10 @@ func listContainers() ([]*container, error) {
 			err = json.Unmarshal(data, c)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("state of %s: %w", e.Name(), err)
+			// One damaged file must not hide every other container: say so, and go on.
+			fmt.Fprintf(os.Stderr, "contain: warning: state of %s: %v (skipped)\n",
+				e.Name(), err)
+			continue
 		}
 		all = append(all, c)
 	}
@@ -194,7 +199,10 @@ func findContainer(ref string) (*container, error) {
 
 // running tells whether the container's first process still runs.
 func (c *container) running() bool {
-	return c.Pid > 0 && processStart(c.Pid) == c.PidStart
+	// A start time of 0 was never read: the pair identifies no process. And once the end
+	// is recorded, the container has ended, whatever has that PID now.
+	return c.Pid > 0 && c.PidStart != 0 && c.FinishedAt.IsZero() &&
+		processStart(c.Pid) == c.PidStart
 }
 
 // processStart returns a process's start time (field 22 of /proc/PID/stat), or 0.

@@ -1,3 +1,5 @@
+// Host side: `contain stats`.
+
 package main
 
 import (
