@@ -8,35 +8,36 @@ import (
 	"strings"
 	"testing"
 
+	"contain/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // The container has a hostname of its own, and the host's does not change.
 func TestHostname(t *testing.T) {
-	sb := newSandbox(t)
-	rootfs := testRootfs(t)
+	sb := testkit.NewSandbox(t)
+	rootfs := testkit.Rootfs(t)
 	before, err := os.Hostname()
 	require.NoError(t, err)
-	out := sb.contain(t, "run", "--rootfs", rootfs, "--hostname", "box", "hostname")
+	out := sb.Contain(t, "run", "--rootfs", rootfs, "--hostname", "box", "hostname")
 	assert.Equal(t, "box\n", out)
 	after, err := os.Hostname()
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the host's hostname is untouched")
 
 	// A new namespace starts as a copy of the host's.
-	out = sb.contain(t, "run", "--rootfs", rootfs, "hostname")
+	out = sb.Contain(t, "run", "--rootfs", rootfs, "hostname")
 	assert.Equal(t, before+"\n", out)
 
-	r := sb.run(t, "", "run", "--rootfs", rootfs, "--hostname", strings.Repeat("x", 65), "true")
-	assert.Equal(t, 125, r.code)
-	assert.Contains(t, r.stderr, "longer than 64 bytes")
+	r := sb.Run(t, "", "run", "--rootfs", rootfs, "--hostname", strings.Repeat("x", 65), "true")
+	assert.Equal(t, 125, r.Code)
+	assert.Contains(t, r.Stderr, "longer than 64 bytes")
 }
 
 // System V IPC objects do not cross the namespace boundary, in either direction.
 func TestIPCIsolated(t *testing.T) {
-	sb := newSandbox(t)
-	rootfs := testRootfs(t)
+	sb := testkit.NewSandbox(t)
+	rootfs := testkit.Rootfs(t)
 	const hostKey, ctrKey = 0x5eed01, 0x5eed02
 	out, err := exec.Command("ipcmk", "-Q", "-p", "0600", "--key",
 		fmt.Sprint(hostKey)).CombinedOutput()
@@ -49,7 +50,7 @@ func TestIPCIsolated(t *testing.T) {
 	t.Cleanup(func() { _ = exec.Command("ipcrm", "-Q", fmt.Sprint(hostKey)).Run() })
 
 	// The rootfs has no /proc; the probe reads /proc/sysvipc, so mount one for it.
-	list := sb.contain(t, "run", "--rootfs", rootfs, "sh", "-c",
+	list := sb.Contain(t, "run", "--rootfs", rootfs, "sh", "-c",
 		fmt.Sprintf("mount -t proc proc /proc && probe ipc create %d && probe ipc list;"+
 			" umount /proc", ctrKey))
 	assert.Contains(t, list, fmt.Sprintf("key %d ", ctrKey))
@@ -62,11 +63,11 @@ func TestIPCIsolated(t *testing.T) {
 
 // Break it: the container still shares the host's process IDs, and can signal them.
 func TestSignalHostProcesses(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	victim := exec.Command("sleep", "60")
 	require.NoError(t, victim.Start())
 	t.Cleanup(func() { _ = victim.Process.Kill() })
-	out := sb.contain(t, "run", "--rootfs", testRootfs(t),
+	out := sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t),
 		"probe", "signal", strconv.Itoa(victim.Process.Pid), "TERM")
 	assert.Equal(t, "sent\n", out)
 	err := victim.Wait()

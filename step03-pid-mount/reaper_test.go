@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"contain/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,7 +15,7 @@ import (
 // stop a shell that is PID 1. With --init, the engine is PID 1 and passes it on to the
 // shell, which ends.
 func TestInitSignals(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	c := startBackground(t, sb, "plain", "sh", "-c", "sleep 30")
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
 	select {
@@ -31,7 +32,7 @@ func TestInitSignals(t *testing.T) {
 // Orphans are re-parented to PID 1. A plain command as PID 1 never waits for them: they
 // stay zombies. With --init, the engine reaps them.
 func TestInitReapsOrphans(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	// The subshell starts a short sleep in the background and exits: the sleep is an
 	// orphan. Then the shell becomes `probe sleep` (exec), which waits for no one.
 	orphan := "(probe sleep 0.1 &); exec probe sleep 30"
@@ -43,7 +44,7 @@ func TestInitReapsOrphans(t *testing.T) {
 	}{{"plain", nil, "1\n"}, {"init", []string{"--init"}, "0\n"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			startBackground(t, sb, tc.name, append(tc.init, "sh", "-c", orphan)...)
-			out := sb.contain(t, "exec", tc.name, "sh", "-c", zombies)
+			out := sb.Contain(t, "exec", tc.name, "sh", "-c", zombies)
 			assert.Equal(t, tc.want, strings.TrimLeft(out, " "), "zombies")
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"contain/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,11 +23,11 @@ type running struct {
 
 // startBackground runs `contain run --name NAME ARGS...` in the background and returns once
 // `contain ps` shows it running. The test's end kills it if it still runs.
-func startBackground(t *testing.T, sb *sandbox, name string, args ...string) *running {
+func startBackground(t *testing.T, sb *testkit.Sandbox, name string, args ...string) *running {
 	t.Helper()
-	full := append([]string{"run", "--rootfs", testRootfs(t), "--name", name}, args...)
+	full := append([]string{"run", "--rootfs", testkit.Rootfs(t), "--name", name}, args...)
 	r := &running{name: name, done: make(chan error, 1)}
-	r.cmd = sb.command(context.Background(), full...)
+	r.cmd = sb.Command(context.Background(), full...)
 	require.NoError(t, r.cmd.Start())
 	go func() { r.done <- r.cmd.Wait() }()
 	t.Cleanup(func() {
@@ -38,7 +39,7 @@ func startBackground(t *testing.T, sb *sandbox, name string, args ...string) *ru
 		}
 	})
 	for i := 0; i < 200; i++ {
-		for _, line := range strings.Split(sb.contain(t, "ps"), "\n") {
+		for _, line := range strings.Split(sb.Contain(t, "ps"), "\n") {
 			if f := strings.Fields(line); len(f) > 3 && f[1] == name && f[3] == "running" {
 				return r
 			}
@@ -50,8 +51,8 @@ func startBackground(t *testing.T, sb *sandbox, name string, args ...string) *ru
 }
 
 // containerPid returns the host PID that `contain ps` shows for a container.
-func containerPid(t *testing.T, sb *sandbox, name string) string {
-	for _, line := range strings.Split(sb.contain(t, "ps"), "\n") {
+func containerPid(t *testing.T, sb *testkit.Sandbox, name string) string {
+	for _, line := range strings.Split(sb.Contain(t, "ps"), "\n") {
 		if f := strings.Fields(line); len(f) > 2 && f[1] == name {
 			return f[2]
 		}
@@ -72,10 +73,10 @@ func (r *running) wait(t *testing.T) int {
 
 // A container has an ID, a name and a state file while it runs; the state goes with it.
 func TestPsAndState(t *testing.T) {
-	sb := newSandbox(t)
-	assert.Equal(t, "CONTAINER ID   NAME   PID   STATUS   CREATED   COMMAND\n", sb.contain(t, "ps"))
+	sb := testkit.NewSandbox(t)
+	assert.Equal(t, "CONTAINER ID   NAME   PID   STATUS   CREATED   COMMAND\n", sb.Contain(t, "ps"))
 	c := startBackground(t, sb, "web", "probe", "sleep", "30")
-	out := sb.contain(t, "ps")
+	out := sb.Contain(t, "ps")
 	assert.Regexp(t, `\n[0-9a-f]{12} +web +\d+ +running +\d+s ago +probe sleep 30\n$`, out)
 
 	pid := containerPid(t, sb, "web")
@@ -87,23 +88,23 @@ func TestPsAndState(t *testing.T) {
 // Names are unique: a second container with a taken name is refused, and nothing of it is
 // created. Bad names are refused too.
 func TestNames(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	startBackground(t, sb, "db", "probe", "sleep", "30")
-	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "db", "true")
-	assert.Equal(t, 125, r.code)
+	r := sb.Run(t, "", "run", "--rootfs", testkit.Rootfs(t), "--name", "db", "true")
+	assert.Equal(t, 125, r.Code)
 	assert.Regexp(t, `^contain: run: name "db" is already in use by container [0-9a-f]{12}\n$`,
-		r.stderr)
-	assert.Equal(t, 2, strings.Count(sb.contain(t, "ps"), "\n"), "only db is listed")
+		r.Stderr)
+	assert.Equal(t, 2, strings.Count(sb.Contain(t, "ps"), "\n"), "only db is listed")
 
-	r = sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "../etc", "true")
-	assert.Equal(t, 125, r.code)
+	r = sb.Run(t, "", "run", "--rootfs", testkit.Rootfs(t), "--name", "../etc", "true")
+	assert.Equal(t, 125, r.Code)
 	assert.Equal(t, "contain: run: invalid name \"../etc\": use letters, digits and _.-\n",
-		r.stderr)
+		r.Stderr)
 }
 
 // Concurrent runs racing for one name: exactly one wins.
 func TestNameRace(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	const n = 8
 	codes := make([]int, n)
 	var wg sync.WaitGroup
@@ -111,8 +112,8 @@ func TestNameRace(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			codes[i] = sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "race",
-				"probe", "sleep", "1").code
+			codes[i] = sb.Run(t, "", "run", "--rootfs", testkit.Rootfs(t), "--name", "race",
+				"probe", "sleep", "1").Code
 		}(i)
 	}
 	wg.Wait()

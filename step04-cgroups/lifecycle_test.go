@@ -9,31 +9,22 @@ import (
 	"testing"
 	"time"
 
+	"contain/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// eventually polls until cond holds, or fails after a few seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-	}
-}
-
 // run -d prints the ID and returns; the monitor keeps the output for `logs` and records
 // the exit status.
 func TestDetachAndLogs(t *testing.T) {
-	sb := newSandbox(t)
-	id := sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "talk", "sh", "-c",
+	sb := testkit.NewSandbox(t)
+	id := sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "talk", "sh", "-c",
 		"echo out; echo err >&2; sleep 0.3; echo done; exit 3")
 	assert.Regexp(t, `^[0-9a-f]{64}\n$`, id)
 	// -f follows until the container ends, then returns everything, in order.
-	assert.Equal(t, "out\nerr\ndone\n", sb.contain(t, "logs", "-f", "talk"))
-	assert.Equal(t, "out\nerr\ndone\n", sb.contain(t, "logs", "talk"))
-	eventually(t, "exit recorded", func() bool {
+	assert.Equal(t, "out\nerr\ndone\n", sb.Contain(t, "logs", "-f", "talk"))
+	assert.Equal(t, "out\nerr\ndone\n", sb.Contain(t, "logs", "talk"))
+	testkit.Eventually(t, "exit recorded", func() bool {
 		return inspectOne(t, sb, "talk").State.Status == "exited"
 	})
 	v := inspectOne(t, sb, "talk")
@@ -45,15 +36,15 @@ func TestDetachAndLogs(t *testing.T) {
 // stop of a process that ignores SIGTERM: after the grace period, everything in the
 // cgroup is killed, and nothing of the container is left running.
 func TestStopTimeout(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "stubborn", "sh", "-c",
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "stubborn", "sh", "-c",
 		"probe sigignore & exec probe sigignore")
 	dir := inspectOne(t, sb, "stubborn").CgroupPath
-	eventually(t, "two processes", func() bool {
+	testkit.Eventually(t, "two processes", func() bool {
 		return len(strings.Fields(readValue(dir, "cgroup.procs"))) == 2
 	})
 	start := time.Now()
-	assert.Equal(t, "stubborn\n", sb.contain(t, "stop", "-t", "2", "stubborn"))
+	assert.Equal(t, "stubborn\n", sb.Contain(t, "stop", "-t", "2", "stubborn"))
 	took := time.Since(start)
 	// The grace period is the lower bound; the upper one leaves room for a slow VM lane.
 	assert.GreaterOrEqual(t, took, 2*time.Second)
@@ -66,71 +57,74 @@ func TestStopTimeout(t *testing.T) {
 
 // A process that handles SIGTERM ends at once, with its own status.
 func TestStopGraceful(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "polite", "sh", "-c",
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "polite", "sh", "-c",
 		"trap 'exit 7' TERM; while true; do sleep 0.1; done")
 	start := time.Now()
-	sb.contain(t, "stop", "polite")
+	sb.Contain(t, "stop", "polite")
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.Equal(t, 7, inspectOne(t, sb, "polite").State.ExitCode)
 }
 
 // kill sends a signal to the first process: KILL by default, or the one asked for.
 func TestKill(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--init", "--name", "k",
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--init", "--name", "k",
 		"probe", "sleep", "30")
-	sb.contain(t, "kill", "-s", "TERM", "k")
-	eventually(t, "exited", func() bool { return inspectOne(t, sb, "k").State.Status == "exited" })
+	sb.Contain(t, "kill", "-s", "TERM", "k")
+	testkit.Eventually(t, "exited", func() bool {
+		return inspectOne(t, sb, "k").State.Status == "exited"
+	})
 	assert.Equal(t, 128+int(syscall.SIGTERM), inspectOne(t, sb, "k").State.ExitCode)
 
-	r := sb.run(t, "", "kill", "-s", "NOPE", "k")
-	assert.Equal(t, 125, r.code)
-	assert.Equal(t, "contain: kill: unknown signal \"NOPE\"\n", r.stderr)
-	r = sb.run(t, "", "kill", "k")
-	assert.Equal(t, "contain: kill: container k is not running\n", r.stderr)
+	r := sb.Run(t, "", "kill", "-s", "NOPE", "k")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "contain: kill: unknown signal \"NOPE\"\n", r.Stderr)
+	r = sb.Run(t, "", "kill", "k")
+	assert.Equal(t, "contain: kill: container k is not running\n", r.Stderr)
 }
 
 // rm refuses a running container without -f; rm -f kills it and removes its cgroup and
 // its state; nothing of it is left.
 func TestRm(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "gone", "probe", "sleep", "30")
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "gone",
+		"probe", "sleep", "30")
 	v := inspectOne(t, sb, "gone")
-	r := sb.run(t, "", "rm", "gone")
-	assert.Equal(t, 125, r.code)
+	r := sb.Run(t, "", "rm", "gone")
+	assert.Equal(t, 125, r.Code)
 	assert.Equal(t, "contain: rm: container gone is running: stop it first, or use rm -f\n",
-		r.stderr)
-	assert.Equal(t, "gone\n", sb.contain(t, "rm", "-f", "gone"))
-	assert.Equal(t, "", sb.contain(t, "ps", "-a", "-q"))
+		r.Stderr)
+	assert.Equal(t, "gone\n", sb.Contain(t, "rm", "-f", "gone"))
+	assert.Equal(t, "", sb.Contain(t, "ps", "-a", "-q"))
 	assert.NoDirExists(t, v.CgroupPath)
-	assert.NoDirExists(t, filepath.Join(sb.state, v.ID))
+	assert.NoDirExists(t, filepath.Join(sb.State, v.ID))
 	assert.Zero(t, processStart(v.State.Pid), "the process is gone (or a zombie)")
 }
 
 // --rm removes the container when it ends, in the foreground and detached.
 func TestRunRm(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "--rm", "--rootfs", testRootfs(t), "true")
-	assert.Equal(t, "", sb.contain(t, "ps", "-a", "-q"))
-	sb.contain(t, "run", "-d", "--rm", "--rootfs", testRootfs(t), "sleep", "0.2")
-	eventually(t, "removed", func() bool { return sb.contain(t, "ps", "-a", "-q") == "" })
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "--rm", "--rootfs", testkit.Rootfs(t), "true")
+	assert.Equal(t, "", sb.Contain(t, "ps", "-a", "-q"))
+	sb.Contain(t, "run", "-d", "--rm", "--rootfs", testkit.Rootfs(t), "sleep", "0.2")
+	testkit.Eventually(t, "removed", func() bool { return sb.Contain(t, "ps", "-a", "-q") == "" })
 }
 
 // A container whose command cannot start leaves nothing: no state, no cgroup.
 func TestStartFailureLeavesNothing(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	for _, detach := range [][]string{nil, {"-d"}} {
-		args := append(append([]string{"run"}, detach...), "--rootfs", testRootfs(t), "nope")
-		r := sb.run(t, "", args...)
-		assert.Equal(t, 127, r.code)
+		args := append(append([]string{"run"}, detach...), "--rootfs", testkit.Rootfs(t), "nope")
+		r := sb.Run(t, "", args...)
+		assert.Equal(t, 127, r.Code)
 		assert.Equal(t, "contain: run: exec \"nope\": executable file not found in $PATH\n",
-			r.stderr)
-		assert.Equal(t, "", r.stdout)
-		assert.Equal(t, "", sb.contain(t, "ps", "-a", "-q"))
+			r.Stderr)
+		assert.Equal(t, "", r.Stdout)
+		assert.Equal(t, "", sb.Contain(t, "ps", "-a", "-q"))
 		root, err := cgroup2Mount()
 		require.NoError(t, err)
-		entries, _ := os.ReadDir(filepath.Join(root, sb.group))
+		entries, _ := os.ReadDir(filepath.Join(root, sb.Group))
 		for _, e := range entries {
 			assert.False(t, e.IsDir(), "cgroup left: %s", e.Name())
 		}
@@ -140,13 +134,14 @@ func TestStartFailureLeavesNothing(t *testing.T) {
 // The first process is inside the container's cgroup from its first instruction (clone
 // into the cgroup), and so is a process started by exec.
 func TestCgroupPlacement(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "cg", "probe", "sleep", "30")
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "cg",
+		"probe", "sleep", "30")
 	v := inspectOne(t, sb, "cg")
 	root, err := cgroup2Mount()
 	require.NoError(t, err)
 	want := "0::" + strings.TrimPrefix(v.CgroupPath, root) + "\n"
-	assert.Equal(t, want, readV2Line(t, sb.contain(t, "exec", "cg", "probe", "cgroup")))
+	assert.Equal(t, want, readV2Line(t, sb.Contain(t, "exec", "cg", "probe", "cgroup")))
 	procs := strings.Fields(readValue(v.CgroupPath, "cgroup.procs"))
 	assert.Contains(t, procs, strconv.Itoa(v.State.Pid))
 }
@@ -163,9 +158,10 @@ func readV2Line(t *testing.T, cgroupFile string) string {
 
 // stats reads the cgroup's counters.
 func TestStats(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "st", "probe", "sleep", "30")
-	out := sb.contain(t, "stats", "st")
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "st",
+		"probe", "sleep", "30")
+	out := sb.Contain(t, "stats", "st")
 	assert.Regexp(t, `^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +PIDS / LIMIT\n`+
 		`[0-9a-f]{12} +st +\d+\.\d% +\S+ / \S+ +\S+ / \S+\n$`, out)
 }
@@ -173,13 +169,13 @@ func TestStats(t *testing.T) {
 // An engine killed with SIGKILL leaves its container running: ps still shows it, and
 // rm -f removes all of it.
 func TestEngineKilled(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	c := startBackground(t, sb, "orphan", "probe", "sleep", "30")
 	require.NoError(t, c.cmd.Process.Kill())
 	c.wait(t)
-	assert.Regexp(t, `\n[0-9a-f]{12} +orphan +\d+ +running `, sb.contain(t, "ps"))
+	assert.Regexp(t, `\n[0-9a-f]{12} +orphan +\d+ +running `, sb.Contain(t, "ps"))
 	v := inspectOne(t, sb, "orphan")
-	sb.contain(t, "rm", "-f", "orphan")
+	sb.Contain(t, "rm", "-f", "orphan")
 	assert.NoDirExists(t, v.CgroupPath)
 	assert.Zero(t, processStart(v.State.Pid), "the process is gone (or a zombie)")
 }
@@ -187,14 +183,14 @@ func TestEngineKilled(t *testing.T) {
 // Root in the container can move itself out of its cgroup (step 8 takes that away). stop
 // still ends it: it waits for the first process too, and kills it after the grace period.
 func TestStopEscapedProcess(t *testing.T) {
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "esc", "sh", "-c",
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "esc", "sh", "-c",
 		"mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && echo $$ > /tmp/cg/cgroup.procs"+
 			" && umount /tmp/cg && exec probe sigignore")
 	v := inspectOne(t, sb, "esc")
-	eventually(t, "the group is empty", func() bool { return !populated(v.CgroupPath) })
+	testkit.Eventually(t, "the group is empty", func() bool { return !populated(v.CgroupPath) })
 	require.NotZero(t, processStart(v.State.Pid), "the container still runs, outside its group")
-	sb.contain(t, "stop", "-t", "1", "esc")
+	sb.Contain(t, "stop", "-t", "1", "esc")
 	assert.Zero(t, processStart(v.State.Pid), "stopped")
 	assert.Equal(t, "exited", inspectOne(t, sb, "esc").State.Status)
 }

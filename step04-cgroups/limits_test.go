@@ -2,13 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"contain/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,10 +15,10 @@ import (
 // Break it: nothing limits what a container takes. A memory hog gets all it asks for, and a
 // fork loop starts every process it wants (step 4 puts limits on both).
 func TestNoLimits(t *testing.T) {
-	sb := newSandbox(t)
-	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "probe", "memhog", "200")
+	sb := testkit.NewSandbox(t)
+	out := sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "probe", "memhog", "200")
 	assert.Contains(t, out, "done 200 MiB")
-	out = sb.contain(t, "run", "--rootfs", testRootfs(t), "probe", "forkbomb", "40")
+	out = sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "probe", "forkbomb", "40")
 	assert.Contains(t, out, "started 40 of 40")
 }
 
@@ -78,26 +77,11 @@ func TestParseResources(t *testing.T) {
 	}
 }
 
-// requireController skips (or, in the VM lane, fails) a test whose limit needs a cgroup
-// v2 controller that this machine does not give to the v2 hierarchy.
-func requireController(t *testing.T, controller string) {
-	t.Helper()
-	root, err := cgroup2Mount()
-	require.NoError(t, err)
-	data, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
-	require.NoError(t, err)
-	if !contains(strings.Fields(string(data)), controller) {
-		skipTest(t, fmt.Sprintf("the %s controller is not in the cgroup v2 hierarchy at %s "+
-			"(bound to cgroup v1 here): the VM lane, make test-vm, runs this test",
-			controller, root))
-	}
-}
-
 // inspectOne returns `contain inspect NAME`, decoded.
-func inspectOne(t *testing.T, sb *sandbox, name string) inspectView {
+func inspectOne(t *testing.T, sb *testkit.Sandbox, name string) inspectView {
 	t.Helper()
 	var views []inspectView
-	require.NoError(t, json.Unmarshal([]byte(sb.contain(t, "inspect", name)), &views))
+	require.NoError(t, json.Unmarshal([]byte(sb.Contain(t, "inspect", name)), &views))
 	require.Len(t, views, 1)
 	return views[0]
 }
@@ -105,37 +89,37 @@ func inspectOne(t *testing.T, sb *sandbox, name string) inspectView {
 // A memory hog under --memory is killed by the OOM killer: status 137, and inspect says
 // OOMKilled. (In step 3, the same hog got all it asked for: TestNoLimits.)
 func TestMemoryLimit(t *testing.T) {
-	requireController(t, "memory")
-	sb := newSandbox(t)
-	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "--name", "hog", "--memory", "20m",
+	testkit.RequireController(t, "memory")
+	sb := testkit.NewSandbox(t)
+	r := sb.Run(t, "", "run", "--rootfs", testkit.Rootfs(t), "--name", "hog", "--memory", "20m",
 		"probe", "memhog", "100")
-	assert.Equal(t, 137, r.code, r.stdout+r.stderr)
-	assert.NotContains(t, r.stdout, "done")
+	assert.Equal(t, 137, r.Code, r.Stdout+r.Stderr)
+	assert.NotContains(t, r.Stdout, "done")
 	v := inspectOne(t, sb, "hog")
 	assert.True(t, v.State.OOMKilled)
 	assert.Equal(t, 137, v.State.ExitCode)
-	assert.Regexp(t, `\n[0-9a-f]{12} +hog +\d+ +exited \(137\) `, sb.contain(t, "ps", "-a"))
+	assert.Regexp(t, `\n[0-9a-f]{12} +hog +\d+ +exited \(137\) `, sb.Contain(t, "ps", "-a"))
 }
 
 // A fork loop under --pids-limit cannot start more processes than the limit.
 func TestPidsLimit(t *testing.T) {
-	requireController(t, "pids")
-	sb := newSandbox(t)
-	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "--pids-limit", "20",
+	testkit.RequireController(t, "pids")
+	sb := testkit.NewSandbox(t)
+	r := sb.Run(t, "", "run", "--rootfs", testkit.Rootfs(t), "--pids-limit", "20",
 		"probe", "forkbomb", "40")
-	assert.Equal(t, 1, r.code)
-	assert.Regexp(t, `started \d+ of 40`, r.stdout)
-	assert.NotContains(t, r.stdout, "started 40 of 40")
-	assert.Contains(t, r.stdout, "resource temporarily unavailable")
+	assert.Equal(t, 1, r.Code)
+	assert.Regexp(t, `started \d+ of 40`, r.Stdout)
+	assert.NotContains(t, r.Stdout, "started 40 of 40")
+	assert.Contains(t, r.Stdout, "resource temporarily unavailable")
 }
 
 // The limits land in the cgroup files, in cgroup v2's units.
 func TestLimitFiles(t *testing.T) {
 	for _, c := range []string{"memory", "cpu", "pids", "cpuset"} {
-		requireController(t, c)
+		testkit.RequireController(t, c)
 	}
-	sb := newSandbox(t)
-	sb.contain(t, "run", "-d", "--rootfs", testRootfs(t), "--name", "lim", "--memory", "64m",
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "lim", "--memory", "64m",
 		"--memory-swap", "96m", "--cpus", "0.5", "--pids-limit", "50", "--cpuset-cpus", "0",
 		"probe", "sleep", "30")
 	dir := inspectOne(t, sb, "lim").CgroupPath
@@ -148,9 +132,9 @@ func TestLimitFiles(t *testing.T) {
 
 // A CPU hog under --cpus is throttled: the scheduler stops it at its quota each period.
 func TestCPULimit(t *testing.T) {
-	requireController(t, "cpu")
-	sb := newSandbox(t)
-	sb.contain(t, "run", "--rootfs", testRootfs(t), "--name", "spin", "--cpus", "0.2",
+	testkit.RequireController(t, "cpu")
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "--name", "spin", "--cpus", "0.2",
 		"probe", "cpuhog", "1")
 	// The group is kept until rm: its counters tell what happened.
 	dir := inspectOne(t, sb, "spin").CgroupPath
@@ -160,7 +144,7 @@ func TestCPULimit(t *testing.T) {
 
 // A limit that cannot be applied, or a bad value, is one line and creates nothing.
 func TestBadLimits(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	cases := [][]string{
 		{"--memory", "lots"}, {"--cpus", "-1"}, {"--pids-limit", "many"},
 		{"--cpuset-cpus", "a"}, {"--memory-swap", "1g"},
@@ -173,10 +157,10 @@ func TestBadLimits(t *testing.T) {
 		cases = append(cases, []string{"--memory", "20m"})
 	}
 	for _, flags := range cases {
-		r := sb.run(t, "", append(append([]string{"run", "--rootfs", testRootfs(t)},
+		r := sb.Run(t, "", append(append([]string{"run", "--rootfs", testkit.Rootfs(t)},
 			flags...), "true")...)
-		assert.Equal(t, 125, r.code, flags)
-		assert.Regexp(t, `^contain: run: [^\n]*--[a-z-]+[^\n]*\n$`, r.stderr, flags)
-		assert.Equal(t, "", sb.contain(t, "ps", "-a", "-q"), "nothing is created")
+		assert.Equal(t, 125, r.Code, flags)
+		assert.Regexp(t, `^contain: run: [^\n]*--[a-z-]+[^\n]*\n$`, r.Stderr, flags)
+		assert.Equal(t, "", sb.Contain(t, "ps", "-a", "-q"), "nothing is created")
 	}
 }

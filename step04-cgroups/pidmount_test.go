@@ -6,22 +6,23 @@ import (
 	"strings"
 	"testing"
 
+	"contain/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // The command is PID 1 of its own PID namespace.
 func TestPID1(t *testing.T) {
-	sb := newSandbox(t)
-	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "probe", "id")
+	sb := testkit.NewSandbox(t)
+	out := sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "probe", "id")
 	assert.Contains(t, out, "pid 1\nppid 0\n")
 }
 
 // The container's mount table holds its rootfs, /proc, a read-only /sys and a small /dev,
 // and nothing of the host's.
 func TestMountTable(t *testing.T) {
-	sb := newSandbox(t)
-	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "probe", "mounts")
+	sb := testkit.NewSandbox(t)
+	out := sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "probe", "mounts")
 	var points []string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(line)
@@ -33,21 +34,21 @@ func TestMountTable(t *testing.T) {
 	assert.Equal(t, []string{"/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm",
 		"/dev/mqueue"}, points)
 
-	out = sb.contain(t, "run", "--rootfs", testRootfs(t), "ls", "/dev")
+	out = sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "ls", "/dev")
 	assert.Equal(t, "fd\nfull\nmqueue\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\n"+
 		"tty\nurandom\nzero\n", out)
-	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "sh", "-c",
+	r := sb.Run(t, "", "run", "--rootfs", testkit.Rootfs(t), "sh", "-c",
 		"echo gone >/dev/null && head -c 4 /dev/zero | wc -c && touch /sys/x")
-	assert.Equal(t, "4\n", r.stdout)
-	assert.Contains(t, r.stderr, "Read-only file system")
+	assert.Equal(t, "4\n", r.Stdout)
+	assert.Contains(t, r.Stderr, "Read-only file system")
 }
 
 // A mount made inside the container never appears on the host, and the files under it
 // never reach the rootfs.
 func TestMountsStayInside(t *testing.T) {
-	sb := newSandbox(t)
-	rootfs := testRootfs(t)
-	sb.contain(t, "run", "--rootfs", rootfs, "sh", "-c",
+	sb := testkit.NewSandbox(t)
+	rootfs := testkit.Rootfs(t)
+	sb.Contain(t, "run", "--rootfs", rootfs, "sh", "-c",
 		"mount -t tmpfs scratch /tmp && echo x >/tmp/contain-mount-test")
 	_, err := os.Stat(filepath.Join(rootfs, "tmp/contain-mount-test"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -58,10 +59,10 @@ func TestMountsStayInside(t *testing.T) {
 
 // Many runs leave the host's mount table exactly as it was.
 func TestHostMountTableUnchanged(t *testing.T) {
-	sb := newSandbox(t)
-	before := hostMounts()
+	sb := testkit.NewSandbox(t)
+	before := testkit.HostMounts()
 	for i := 0; i < 30; i++ {
-		sb.contain(t, "run", "--rootfs", testRootfs(t), "true")
+		sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "true")
 	}
-	assert.Equal(t, before, hostMounts())
+	assert.Equal(t, before, testkit.HostMounts())
 }

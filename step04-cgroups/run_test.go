@@ -8,14 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"contain/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // The exit status of `contain run` is the command's, with docker's conventions.
 func TestRunExitStatus(t *testing.T) {
-	sb := newSandbox(t)
-	rootfs := testRootfs(t)
+	sb := testkit.NewSandbox(t)
+	rootfs := testkit.Rootfs(t)
 	tests := []struct {
 		name   string
 		cmd    []string
@@ -34,16 +35,16 @@ func TestRunExitStatus(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := sb.run(t, "", append([]string{"run", "--rootfs", rootfs}, tc.cmd...)...)
-			assert.Equal(t, tc.code, r.code)
-			assert.Equal(t, tc.stderr, r.stderr)
+			r := sb.Run(t, "", append([]string{"run", "--rootfs", rootfs}, tc.cmd...)...)
+			assert.Equal(t, tc.code, r.Code)
+			assert.Equal(t, tc.stderr, r.Stderr)
 		})
 	}
 }
 
 // Bad input gets one clear line and status 125, and starts nothing.
 func TestRunBadInput(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	tests := []struct {
 		name   string
 		args   []string
@@ -60,33 +61,33 @@ func TestRunBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := sb.run(t, "", tc.args...)
-			assert.Equal(t, 125, r.code)
-			assert.Equal(t, tc.stderr, r.stderr)
-			assert.Empty(t, r.stdout)
+			r := sb.Run(t, "", tc.args...)
+			assert.Equal(t, 125, r.Code)
+			assert.Equal(t, tc.stderr, r.Stderr)
+			assert.Empty(t, r.Stdout)
 		})
 	}
 }
 
 // Standard streams pass through, unchanged and separate.
 func TestRunStreams(t *testing.T) {
-	sb := newSandbox(t)
-	rootfs := testRootfs(t)
-	r := sb.run(t, "from stdin\n", "run", "--rootfs", rootfs, "cat")
-	assert.Equal(t, "from stdin\n", r.stdout)
-	r = sb.run(t, "", "run", "--rootfs", rootfs, "sh", "-c", "echo out; echo err >&2")
-	assert.Equal(t, "out\n", r.stdout)
-	assert.Equal(t, "err\n", r.stderr)
+	sb := testkit.NewSandbox(t)
+	rootfs := testkit.Rootfs(t)
+	r := sb.Run(t, "from stdin\n", "run", "--rootfs", rootfs, "cat")
+	assert.Equal(t, "from stdin\n", r.Stdout)
+	r = sb.Run(t, "", "run", "--rootfs", rootfs, "sh", "-c", "echo out; echo err >&2")
+	assert.Equal(t, "out\n", r.Stdout)
+	assert.Equal(t, "err\n", r.Stderr)
 }
 
 // The command inherits only its standard streams: a descriptor handed to the engine (here
 // the host's / as descriptor 7) would be a way out of the container.
 func TestNoInheritedDescriptors(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	root, err := os.Open("/")
 	require.NoError(t, err)
 	defer root.Close()
-	cmd := sb.command(context.Background(), "run", "--rootfs", testRootfs(t),
+	cmd := sb.Command(context.Background(), "run", "--rootfs", testkit.Rootfs(t),
 		"sh", "-c", "exec 8<&7 && echo leaked")
 	cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, root} // descriptor 3+4
 	out, err := cmd.CombinedOutput()
@@ -96,46 +97,46 @@ func TestNoInheritedDescriptors(t *testing.T) {
 
 // The container sees the rootfs as its /, with a clean environment.
 func TestRunRootfs(t *testing.T) {
-	sb := newSandbox(t)
-	rootfs := testRootfs(t)
-	out := sb.contain(t, "run", "--rootfs", rootfs, "cat", "/etc/os-release")
+	sb := testkit.NewSandbox(t)
+	rootfs := testkit.Rootfs(t)
+	out := sb.Contain(t, "run", "--rootfs", rootfs, "cat", "/etc/os-release")
 	host, err := os.ReadFile(filepath.Join(rootfs, "etc/os-release"))
 	require.NoError(t, err)
 	assert.Equal(t, string(host), out)
 	t.Setenv("CONTAIN_LEAK_CHECK", "host value")
-	out = sb.contain(t, "run", "--rootfs", rootfs, "env")
+	out = sb.Contain(t, "run", "--rootfs", rootfs, "env")
 	assert.Contains(t, out, "PATH=/usr/local/sbin:")
 	assert.NotContains(t, out, "CONTAIN_LEAK_CHECK")
 }
 
 // --debug narrates each isolation decision.
 func TestDebugNarration(t *testing.T) {
-	sb := newSandbox(t)
-	rootfs := testRootfs(t)
-	r := sb.run(t, "", "--debug", "run", "--rootfs", rootfs, "true")
-	require.Equal(t, 0, r.code)
-	assert.Contains(t, r.stderr, "[contain] new PID namespace")
-	assert.Contains(t, r.stderr, "[contain] pivot_root into "+rootfs)
-	assert.Contains(t, r.stderr, "[contain] execve /bin/true")
+	sb := testkit.NewSandbox(t)
+	rootfs := testkit.Rootfs(t)
+	r := sb.Run(t, "", "--debug", "run", "--rootfs", rootfs, "true")
+	require.Equal(t, 0, r.Code)
+	assert.Contains(t, r.Stderr, "[contain] new PID namespace")
+	assert.Contains(t, r.Stderr, "[contain] pivot_root into "+rootfs)
+	assert.Contains(t, r.Stderr, "[contain] execve /bin/true")
 }
 
 // The chroot escape of step 1 fails: after pivot_root the old root is detached, and no
 // path leads back to the host's files.
 func TestChrootEscape(t *testing.T) {
-	sb := newSandbox(t)
+	sb := testkit.NewSandbox(t)
 	secret := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(secret, []byte("host secret\n"), 0o600))
-	r := sb.run(t, "", "run", "--rootfs", testRootfs(t), "probe", "escape", secret)
-	assert.Equal(t, 1, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "probe: escape failed")
-	assert.Empty(t, r.stdout, "step 3: the escape does not reach the host's file")
+	r := sb.Run(t, "", "run", "--rootfs", testkit.Rootfs(t), "probe", "escape", secret)
+	assert.Equal(t, 1, r.Code, r.Stderr)
+	assert.Contains(t, r.Stderr, "probe: escape failed")
+	assert.Empty(t, r.Stdout, "step 3: the escape does not reach the host's file")
 }
 
 // A /proc mounted in the container shows only the container's processes: the host's PIDs,
 // this test's included, do not exist in its PID namespace.
 func TestHostProcesses(t *testing.T) {
-	sb := newSandbox(t)
-	out := sb.contain(t, "run", "--rootfs", testRootfs(t), "sh", "-c",
+	sb := testkit.NewSandbox(t)
+	out := sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "sh", "-c",
 		"mount -t proc proc /proc && probe ps; umount /proc")
 	me := strconv.Itoa(os.Getpid()) + " "
 	seen := false

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test-host.sh STEPDIR...: the host lane. Checks formatting and vet, the lessons (diffs and
-# transcripts in docs/), the tools' own tests, then every given step's tests on this
-# machine. Prints one line per package and a closing count.
+# transcripts in docs/), the tools' own tests and the test kit's, then every given step's
+# tests on this machine. Prints one line per package and a closing count.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 GO=${GO:-go}
@@ -23,6 +23,10 @@ record lessons "$status"
 
 status=0; (cd tools && $GO vet ./... && $GO test -count=1 ./...) || status=$?
 record tools "$status"
+
+# The test kit is a module of its own (the steps require it): tools/ does not reach it.
+status=0; (cd tools/testkit && $GO vet ./... && $GO test -count=1 ./...) || status=$?
+record tools/testkit "$status"
 
 for step in "$@"; do
 	status=0

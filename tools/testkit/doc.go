@@ -1,0 +1,27 @@
+// Package testkit is the test plumbing that every step's tests import, so that no lesson
+// diff carries it: the engine under test, the rules for root and skipping, a sandbox per
+// test with leak checks, and the runner of the transcripts in testdata/script.
+//
+// The kit needs no configuration per step. It reads the engine's usage (`contain help`)
+// and uses what the engine has: with --root each sandbox gets a state root of its own and
+// state left in it is a leak; with --cgroup-parent each sandbox gets a cgroup of its own
+// and any group left below it is a leak; with `rm [-f]` the sandbox removes the containers
+// that are left before checking.
+//
+// Environment:
+//
+//	CONTAIN_BIN           the engine to test (default: built from the step's source)
+//	CONTAIN_ROOTFS        the busybox rootfs with /bin/probe (default /var/lib/contain/rootfs)
+//	CONTAIN_REQUIRE_ROOT  set (CI): a test that needs root fails instead of skipping
+//	CONTAIN_NO_SKIP       set (the VM lane): every skip is a failure
+//	CONTAIN_LANE          "vm" in the VM lane (set by tools/vm/test-lane.sh; informational)
+//
+// Names, so that a cleanup can tell a dead test process's leftovers from a live one's
+// (PID is the test process's PID, SEQ counts the sandboxes of that process):
+//
+//	network namespace   contain-test-PID-SEQ      (ip netns)
+//	cgroup              contain-test-PID-SEQ      (below the cgroup2 mount; the netns's name)
+//	sandbox directory   $TMPDIR/contain-sandbox-PID-*   (the state root is its state/)
+//	wrapper directory   $TMPDIR/contain-wrapper-PID-*   (the `contain` script)
+//	build directory     $TMPDIR/contain-test-bin-PID-*  (the engine built by go build)
+package testkit

@@ -1,0 +1,69 @@
+package testkit
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// RunScripts runs the testscript transcripts in dir (a step's testdata/script): the "Try
+// it" sessions of the lessons, shown verbatim in docs/, and other command-line checks.
+// Each script gets a sandbox, and `contain` in a script is the engine under test run
+// inside it (scripts must say `exec contain ...`). Leaks are checked when all are done.
+//
+// Conditions: [cgroup2:NAME] holds when the controller NAME is in the cgroup v2 hierarchy.
+func RunScripts(t *testing.T, dir string) {
+	RequireRoot(t)
+	bin := Engine(t)
+	// The scripts are the lessons' transcripts: they show the default rootfs.
+	if Rootfs(t) != DefaultRootfs {
+		t.Fatalf("the transcripts use the default rootfs %s; CONTAIN_ROOTFS differs",
+			DefaultRootfs)
+	}
+	var mu sync.Mutex
+	var leaks []string
+	mounts := HostMounts()
+	// Scripts run in parallel: check the mounts once all of them are done.
+	t.Cleanup(func() {
+		for _, leak := range append(leaks, mountLeaks(mounts, HostMounts())...) {
+			t.Error(leak)
+		}
+	})
+	testscript.Run(t, testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		Condition:           scriptCondition,
+		Setup: func(env *testscript.Env) error {
+			sb, err := openSandbox(bin)
+			if err != nil {
+				return err
+			}
+			env.Defer(func() {
+				mu.Lock()
+				defer mu.Unlock()
+				leaks = append(leaks, sb.close()...)
+			})
+			env.Setenv("PATH", sb.bin+":"+os.Getenv("PATH"))
+			for _, kv := range sb.Env() {
+				k, v, _ := strings.Cut(kv, "=")
+				env.Setenv(k, v)
+			}
+			return nil
+		},
+	})
+}
+
+// scriptCondition evaluates the kit's own conditions in scripts.
+func scriptCondition(cond string) (bool, error) {
+	if c, ok := strings.CutPrefix(cond, "cgroup2:"); ok {
+		// [cgroup2:memory]: a host without cgroup2, or without the controller in it,
+		// does not have it.
+		has, _, err := hasController(c)
+		return err == nil && has, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
+}
