@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -187,10 +188,10 @@ func readCgroupKey(dir, file, key string) string {
 	return ""
 }
 
-// oomKilled tells whether the kernel's OOM killer killed a process of the group.
-func oomKilled(dir string) bool {
-	n := readCgroupKey(dir, "memory.events", "oom_kill")
-	return n != "" && n != "0"
+// oomKills counts the processes of the group that the kernel's OOM killer killed.
+func oomKills(dir string) int64 {
+	n, _ := strconv.ParseInt(readCgroupKey(dir, "memory.events", "oom_kill"), 10, 64)
+	return n
 }
 
 // populated tells whether any process is left in the group.

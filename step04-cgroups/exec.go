@@ -36,6 +36,9 @@ func execCmd(args []string) error {
 	if !c.running() {
 		return fmt.Errorf("exec: container %s is not running", c.Name)
 	}
+	if c.paused() {
+		return fmt.Errorf("exec: container %s is paused: unpause it first", c.Name)
+	}
 	cfg := &initConfig{Args: fs.Args()[1:], Env: c.Config.Env, Debug: debugOn}
 	if err := execInContainer(c, cfg); err != nil {
 		return withPrefix("exec", err)
@@ -55,7 +58,7 @@ func execInContainer(c *container, cfg *initConfig) error {
 		return err
 	}
 	defer pipe.Close()
-	debugf("join the namespaces of PID %d (shell: nsenter -t %[1]d -i -u -n -p -m)", c.Pid)
+	debugf("join the namespaces of PID %d (shell: nsenter -t %[1]d -i -u -n -p -C -m)", c.Pid)
 	cmd := exec.Command("/proc/self/exe", "nsexec")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{childEnd}

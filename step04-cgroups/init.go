@@ -75,8 +75,14 @@ func setupContainer(cfg *initConfig) error {
 	if err := setupUTS(cfg); err != nil {
 		return err
 	}
+	if err := setupCgroupNS(cfg); err != nil {
+		return err
+	}
 	// pivot_root instead of chroot: see rootfs.go.
-	return setupRootfs(cfg)
+	if err := setupRootfs(cfg); err != nil {
+		return err
+	}
+	return mountCgroup(cfg)
 }
 
 // execCommand replaces this process with the user's command. On failure it returns the

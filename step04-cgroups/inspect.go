@@ -25,6 +25,8 @@ type inspectView struct {
 	State   struct {
 		Status     string    `json:"Status"`
 		Running    bool      `json:"Running"`
+		Paused     bool      `json:"Paused"`
+		Restarting bool      `json:"Restarting"`
 		Pid        int       `json:"Pid"`
 		ExitCode   int       `json:"ExitCode"`
 		OOMKilled  bool      `json:"OOMKilled"`
@@ -45,9 +47,27 @@ type inspectView struct {
 		CpusetCpus string `json:"CpusetCpus"`
 		Init       bool   `json:"Init"`
 		AutoRemove bool   `json:"AutoRemove"`
+
+		BlkioWeight          uint16         `json:"BlkioWeight"`
+		BlkioDeviceReadBps   []throttleView `json:"BlkioDeviceReadBps"`
+		BlkioDeviceWriteBps  []throttleView `json:"BlkioDeviceWriteBps"`
+		BlkioDeviceReadIOps  []throttleView `json:"BlkioDeviceReadIOps"`
+		BlkioDeviceWriteIOps []throttleView `json:"BlkioDeviceWriteIOps"`
+		CgroupnsMode         string         `json:"CgroupnsMode"`
+		RestartPolicy        struct {
+			Name              string `json:"Name"`
+			MaximumRetryCount int    `json:"MaximumRetryCount"`
+		} `json:"RestartPolicy"`
 	} `json:"HostConfig"`
-	CgroupPath string `json:"CgroupPath"`
-	LogPath    string `json:"LogPath"`
+	RestartCount int    `json:"RestartCount"`
+	CgroupPath   string `json:"CgroupPath"`
+	LogPath      string `json:"LogPath"`
+}
+
+// throttleView is one device limit, as docker shows it.
+type throttleView struct {
+	Path string `json:"Path"`
+	Rate uint64 `json:"Rate"`
 }
 
 func inspectCmd(args []string) error {
@@ -92,6 +112,21 @@ func (c *container) view() inspectView {
 	if r.Memory > 0 && r.MemorySwap == 0 {
 		h.MemorySwap = 2 * r.Memory // docker's rule: as much swap as memory
 	}
+	h.BlkioWeight, h.CgroupnsMode = r.BlkioWeight, "private"
+	if cfg.CgroupNS != "" {
+		h.CgroupnsMode = cfg.CgroupNS
+	}
+	lists := map[string]*[]throttleView{"rbps": &h.BlkioDeviceReadBps,
+		"wbps": &h.BlkioDeviceWriteBps, "riops": &h.BlkioDeviceReadIOps,
+		"wiops": &h.BlkioDeviceWriteIOps}
+	for _, l := range r.DeviceLimits {
+		*lists[l.Key] = append(*lists[l.Key], throttleView{Path: l.Path, Rate: l.Rate})
+	}
+	h.RestartPolicy.Name = "no"
+	if p := cfg.Restart; p != nil {
+		h.RestartPolicy.Name, h.RestartPolicy.MaximumRetryCount = p.Name, p.MaxRetries
+	}
+	s.Paused, s.Restarting, v.RestartCount = s.Status == "paused", c.Restarting, c.RestartCount
 	v.CgroupPath = c.Cgroup
 	if _, err := os.Stat(c.logPath()); err == nil {
 		v.LogPath = c.logPath()

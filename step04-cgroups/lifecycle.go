@@ -62,12 +62,16 @@ func eachContainer(op string, refs []string, do func(c *container) error) error 
 
 // stop asks the first process to end, then kills the whole group after the grace period.
 func (c *container) stop(grace time.Duration) error {
+	c.markStopped() // by hand: no restart policy brings it back (restart.go)
 	if !c.running() {
 		return nil
 	}
 	debugf("SIGTERM to PID %d (shell: kill -TERM %[1]d)", c.Pid)
 	if err := c.signal(unix.SIGTERM); err != nil && !errors.Is(err, errNotRunning) {
 		return err
+	}
+	if c.paused() {
+		_ = c.freeze(false) // a frozen process cannot act on its SIGTERM (freezer.go)
 	}
 	if !c.waitGone(grace) {
 		debugf("still running after %v", grace)
@@ -158,6 +162,9 @@ func killCmd(args []string) error {
 	}
 	return eachContainer("kill", fs.Args(), func(c *container) error {
 		debugf("signal %d to PID %d (shell: kill -%[1]d %[2]d)", sig, c.Pid)
+		if sig == unix.SIGKILL {
+			c.markStopped() // by hand, as docker counts it: no restart
+		}
 		return c.signal(sig)
 	})
 }
@@ -215,6 +222,6 @@ func (c *container) destroy() error {
 // finish records how the container's command ended, and whether the OOM killer ended it.
 func (c *container) finish(status int) {
 	c.ExitCode, c.FinishedAt = status, time.Now()
-	c.OOMKilled = oomKilled(c.Cgroup)
+	c.OOMKilled = oomKills(c.Cgroup) > c.oomBase
 	_ = c.save() // fails if `rm -f` took the state first: nothing to record then
 }

@@ -1,13 +1,14 @@
 // Command contain is a small container engine, built one isolation mechanism at a time.
 //
-// This is step 4: each container gets a cgroup (v2) with limits on memory, CPU and
-// processes, and the lifecycle that cgroups make possible: run -d, logs, stats, stop,
-// kill, rm, inspect.
+// This is step 4: each container gets a cgroup (v2) with limits on memory, CPU, processes
+// and disk, and the lifecycle that cgroups make possible: run -d, logs, stats, stop,
+// kill, rm, inspect, pause, unpause and restart policies.
 //
 //	contain [--debug] [--root DIR] [--cgroup-parent NAME] COMMAND ...
 //	contain run [-d] [--rm] [--name NAME] [--memory BYTES] [--cpus N] [--pids-limit N]
 //	            [--init] ... CMD [ARG...]
 //	contain ps [-a] | exec | logs [-f] | stats | stop [-t S] | kill [-s SIG] | rm [-f]
+//	contain pause | unpause | inspect
 package main
 
 import (
@@ -40,6 +41,8 @@ Commands:
   stop [-t SECONDS] CONTAINER...
                                 Stop containers: SIGTERM, then kill after a grace period
   kill [-s SIGNAL] CONTAINER... Send a signal to containers
+  pause CONTAINER...            Freeze every process of containers
+  unpause CONTAINER...          Let paused containers run again
   rm [-f] CONTAINER...          Remove containers
   inspect CONTAINER...          Show what the engine knows of containers, as JSON
 
@@ -116,6 +119,10 @@ func dispatch(args []string) error {
 		return stopCmd(rest)
 	case "kill":
 		return killCmd(rest)
+	case "pause":
+		return pauseCmd(rest)
+	case "unpause":
+		return unpauseCmd(rest)
 	case "rm":
 		return rmCmd(rest)
 	case "inspect":

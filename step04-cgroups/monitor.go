@@ -95,17 +95,24 @@ func monitorCmd(args []string) error {
 		_ = c.destroy()
 		return report(err)
 	}
+	defer null.Close()
 	// The child's narration would land in the container's log: keep it out.
 	c.Config.Debug = false
 	p, err := startContainer(c, null, log, log, relay)
-	null.Close()
 	if err != nil {
 		_ = c.destroy() // it never ran: nothing of it stays
 		return report(err)
 	}
 	_ = pipe.send(syncMsg{Pid: c.Pid})
 	pipe.Close()
-	c.finish(p.wait())
+	// Wait, record the end, and restart as the policy says (restart.go).
+	c.supervise(p, func() (*process, error) {
+		p, err := startContainer(c, null, log, log, relay)
+		if err != nil {
+			fmt.Fprintf(log, "contain: restart: %v\n", err) // for `contain logs`
+		}
+		return p, err
+	})
 	if c.Config.Remove {
 		_ = c.destroy()
 	}

@@ -9,7 +9,7 @@ package main
 // a constructor: when the binary starts, before the Go runtime, while there is one thread.
 //
 //	contain exec (Go)        re-exec with _CONTAIN_NSENTER=PID
-//	└── C constructor        setns ipc, uts, net, pid, mnt of PID; fork; report the PID
+//	└── C constructor        setns ipc, uts, net, pid, cgroup, mnt of PID; fork; report the PID
 //	    └── Go runtime       now inside: read the command, execve it (see exec.go)
 //
 // Joining a PID namespace never moves the caller itself, only the children it makes next,
@@ -40,7 +40,7 @@ __attribute__((constructor)) static void contain_nsenter(void) {
 	// is joined last: it also moves our root and working directory into the container.
 	static const struct { const char *name; int type; } ns[] = {
 		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
-		{"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+		{"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
 	};
 	const int n = sizeof(ns) / sizeof(ns[0]);
 	int fds[sizeof(ns) / sizeof(ns[0])];

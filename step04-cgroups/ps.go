@@ -64,8 +64,12 @@ func (c *container) status() string {
 // was never recorded was left by an engine that was killed: its status is "dead".
 func (c *container) statusWord() string {
 	switch {
+	case c.running() && c.paused():
+		return "paused"
 	case c.running():
 		return "running"
+	case c.Restarting:
+		return "restarting"
 	case !c.FinishedAt.IsZero():
 		return "exited"
 	case c.Pid == 0:

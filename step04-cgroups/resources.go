@@ -21,6 +21,10 @@ type resources struct {
 	CPUs       float64 `json:"cpus,omitempty"`        // --cpus: cpu.max, quota per 100 ms period
 	PidsLimit  int64   `json:"pids_limit,omitempty"`  // --pids-limit: pids.max
 	CpusetCPUs string  `json:"cpuset_cpus,omitempty"` // --cpuset-cpus: cpuset.cpus
+
+	// The io controller (blkio.go): --blkio-weight, --device-{read,write}-{bps,iops}.
+	BlkioWeight  uint16        `json:"blkio_weight,omitempty"`
+	DeviceLimits []deviceLimit `json:"device_limits,omitempty"`
 }
 
 // cpuPeriod is the scheduling period of cpu.max: 100 ms, as docker uses.
@@ -30,6 +34,7 @@ const cpuPeriod = 100000
 type resourceFlags struct {
 	memory, memorySwap, cpus, cpusetCPUs string
 	pidsLimit                            int64
+	ioFlags
 }
 
 // parse checks and converts the flags. Errors name the flag and the bad value.
@@ -69,6 +74,9 @@ func (f *resourceFlags) parse() (*resources, error) {
 	if f.cpusetCPUs != "" && !validCpuset(f.cpusetCPUs) {
 		return nil, fmt.Errorf("--cpuset-cpus %q: a list like 0-2,4 of CPUs 0 to %d",
 			f.cpusetCPUs, runtime.NumCPU()-1)
+	}
+	if err := f.parseIO(res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -119,13 +127,15 @@ func (r *resources) controllers() []string {
 	add(r.CPUs > 0, "cpu")
 	add(r.Memory > 0, "memory")
 	add(r.PidsLimit > 0, "pids")
+	add(r.BlkioWeight > 0 || len(r.DeviceLimits) > 0, "io")
 	return list
 }
 
 // flagFor names the flag that needs a controller, for error messages.
 func (r *resources) flagFor(controller string) string {
 	return map[string]string{"cpuset": "--cpuset-cpus", "cpu": "--cpus",
-		"memory": "--memory", "pids": "--pids-limit"}[controller]
+		"memory": "--memory", "pids": "--pids-limit",
+		"io": "--blkio-weight/--device-*"}[controller]
 }
 
 // apply writes the limits into the group's files.
@@ -163,5 +173,5 @@ func (r *resources) apply(dir string) error {
 			return err
 		}
 	}
-	return nil
+	return r.applyIO(dir)
 }

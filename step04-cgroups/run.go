@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -32,6 +33,13 @@ Flags:
       --cpus N                  CPUs, e.g. 0.5 (cpu.max)
       --pids-limit N            maximum number of processes (pids.max)
       --cpuset-cpus LIST        CPUs to run on, e.g. 0-1 (cpuset.cpus)
+      --blkio-weight N          share of disk time, 10 to 1000 (io.weight)
+      --device-read-bps DEV:RATE
+                                read at most RATE bytes/s from DEV, e.g. /dev/vda:1mb
+      --device-write-bps DEV:RATE, --device-read-iops DEV:N, --device-write-iops DEV:N
+                                the same for writes, and in operations/s (io.max)
+      --cgroupns MODE           private (default: the container sees its group as /) or host
+      --restart POLICY          no, on-failure[:N], always or unless-stopped (needs -d)
 `
 
 // initConfig is everything the child needs to set up the container. The parent sends it
@@ -49,9 +57,14 @@ type initConfig struct {
 	// Resources are the container's limits (resources.go), applied by the engine.
 	Resources *resources `json:"resources,omitempty"`
 
-	// Detach (run -d, monitor.go) and Remove (run --rm) are for the engine too.
-	Detach bool `json:"detach,omitempty"`
-	Remove bool `json:"remove,omitempty"`
+	// Detach (run -d, monitor.go), Remove (run --rm) and Restart (restart.go) are for the
+	// engine too.
+	Detach  bool           `json:"detach,omitempty"`
+	Remove  bool           `json:"remove,omitempty"`
+	Restart *restartPolicy `json:"restart,omitempty"`
+
+	// CgroupNS is "host" when the container shares the engine's cgroup namespace.
+	CgroupNS string `json:"cgroupns,omitempty"`
 
 	// Hostname is set in the container's new UTS namespace.
 	Hostname string `json:"hostname,omitempty"`
@@ -121,6 +134,13 @@ func parseRun(args []string) (*initConfig, error) {
 	fs.StringVar(&rf.cpus, "cpus", "", "CPUs")
 	fs.Int64Var(&rf.pidsLimit, "pids-limit", 0, "maximum number of processes")
 	fs.StringVar(&rf.cpusetCPUs, "cpuset-cpus", "", "CPUs to run on")
+	fs.Uint16Var(&rf.blkioWeight, "blkio-weight", 0, "share of disk time")
+	fs.StringArrayVar(&rf.readBps, "device-read-bps", nil, "read rate of a device")
+	fs.StringArrayVar(&rf.writeBps, "device-write-bps", nil, "write rate of a device")
+	fs.StringArrayVar(&rf.readIOps, "device-read-iops", nil, "read operations of a device")
+	fs.StringArrayVar(&rf.writeIOps, "device-write-iops", nil, "write operations of a device")
+	cgroupns := fs.String("cgroupns", "private", "cgroup namespace: private or host")
+	restart := fs.String("restart", "no", "restart policy")
 	if err := parseFlags(fs, args, runUsage); err != nil {
 		return nil, err
 	}
@@ -141,6 +161,20 @@ func parseRun(args []string) (*initConfig, error) {
 	cfg.Detach, cfg.Remove = *detach, *remove
 	if cfg.Resources, err = rf.parse(); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
+	}
+	if *cgroupns != "private" && *cgroupns != "host" {
+		return nil, fmt.Errorf("run: --cgroupns %q: want private or host", *cgroupns)
+	}
+	cfg.CgroupNS = strings.TrimPrefix(*cgroupns, "private")
+	if cfg.Restart, err = parseRestart(*restart); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	switch {
+	case cfg.Restart != nil && !cfg.Detach:
+		return nil, fmt.Errorf("run: %w", errRestartNeedsDetach)
+	case cfg.Restart != nil && cfg.Remove:
+		return nil, errors.New("run: --restart and --rm conflict: one keeps the container, " +
+			"the other removes it")
 	}
 	return cfg, nil
 }

@@ -48,6 +48,14 @@ type container struct {
 	FinishedAt time.Time `json:"finished_at,omitempty"`
 	ExitCode   int       `json:"exit_code"`
 	OOMKilled  bool      `json:"oom_killed"`
+
+	// RestartCount counts the restarts of its policy (restart.go); Restarting is set while
+	// the monitor waits to restart it.
+	RestartCount int  `json:"restart_count"`
+	Restarting   bool `json:"restarting,omitempty"`
+
+	// oomBase is the group's OOM kill count when the command (re)started.
+	oomBase int64
 }
 
 // logPath is where a detached container's output goes (monitor.go).
