@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -140,4 +141,31 @@ func TestHostProcesses(t *testing.T) {
 		seen = seen || strings.HasPrefix(line, me)
 	}
 	assert.True(t, seen, "step 1: the test process (pid %s) is visible:\n%s", me, out)
+}
+
+// The command gets the usual umask (022), not the one of whoever ran the engine.
+func TestUmask(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	cmd := sb.Command(context.Background(), "run", "--rootfs", testkit.Rootfs(t), "sh", "-c",
+		"umask")
+	cmd.Args = append([]string{"sh", "-c", `umask 077 && exec "$@"`, "sh", cmd.Path},
+		cmd.Args[1:]...)
+	cmd.Path = "/bin/sh"
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Equal(t, "0022\n", string(out))
+}
+
+// Break it: the container shares the host's hostname, and `hostname NAME` in a container
+// renames the host. (The engine runs in a UTS namespace of the test's own, so the "host"
+// renamed here is the test's copy: this machine keeps its name.)
+func TestHostnameFromContainer(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	wrapper := sb.Command(context.Background()).Path
+	cmd := exec.Command("unshare", "--uts", "sh", "-c", `"$0" run --rootfs "$1" `+
+		`hostname pwned-by-container && hostname`, wrapper, testkit.Rootfs(t))
+	cmd.Env = append(os.Environ(), sb.Env()...)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Equal(t, "pwned-by-container\n", string(out), "step 1: the container renames its host")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -145,4 +146,34 @@ func TestHostProcesses(t *testing.T) {
 	}
 	assert.False(t, seen, "step 3: the test process (pid %s) is visible:\n%s", me, out)
 	assert.Regexp(t, `^1 sh\n\d+ probe\n$`, out, "only the container's two processes")
+}
+
+// The command gets the usual umask (022), not the one of whoever ran the engine.
+func TestUmask(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	cmd := sb.Command(context.Background(), "run", "--rootfs", testkit.Rootfs(t), "sh", "-c",
+		"umask")
+	cmd.Args = append([]string{"sh", "-c", `umask 077 && exec "$@"`, "sh", cmd.Path},
+		cmd.Args[1:]...)
+	cmd.Path = "/bin/sh"
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Equal(t, "0022\n", string(out))
+}
+
+// `hostname NAME` in a container renames the container only (in step 1, the host). (The
+// engine runs in a UTS namespace of the test's own: were the host renamed, it would be the
+// test's copy, and this machine would keep its name.)
+func TestHostnameFromContainer(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	wrapper := sb.Command(context.Background()).Path
+	cmd := exec.Command("unshare", "--uts", "sh", "-c", `"$0" run --rootfs "$1" `+
+		`hostname pwned-by-container && hostname`, wrapper, testkit.Rootfs(t))
+	cmd.Env = append(os.Environ(), sb.Env()...)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	// Step 2 on: the container has a UTS namespace of its own; the host keeps its name.
+	assert.Equal(t, host+"\n", string(out))
 }
