@@ -24,13 +24,16 @@ type lesson struct {
 	old, new step
 	text     []byte
 	files    []fileStat
+	chunks   [][]byte // the part of text that is the diff of files[i], for show's filters
 	modules  []string // for each of moduleFiles: "same", "differs", "added", "removed", "-"
+	plan     *plan    // the lesson's parts; nil until loaded
 }
 
 // diffSteps computes the lesson from old (whose dir is "" for the empty tree) to new.
 func diffSteps(old, new step, oldT, newT tree) lesson {
 	l := lesson{old: old, new: new}
 	var buf bytes.Buffer
+	var starts []int
 	for _, p := range unionPaths(oldT, newT) {
 		if isModuleFile(p) {
 			continue
@@ -47,9 +50,17 @@ func diffSteps(old, new step, oldT, newT tree) lesson {
 		if inB {
 			pb = &b
 		}
+		starts = append(starts, buf.Len())
 		l.files = append(l.files, writeFileDiff(&buf, p, pa, pb))
 	}
 	l.text = buf.Bytes()
+	for i, start := range starts {
+		end := len(l.text)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		l.chunks = append(l.chunks, l.text[start:end])
+	}
 	for _, name := range moduleFiles {
 		l.modules = append(l.modules, compareFile(oldT, newT, name))
 	}

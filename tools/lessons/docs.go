@@ -73,18 +73,24 @@ func check(root string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	outdated = append(outdated, g.outdated...)
-	for _, p := range append(outdated, g.problems...) {
+	problems := append(append(outdated, g.problems...), g.pageProblems...)
+	for _, p := range problems {
 		fmt.Fprintf(stderr, "lessons: %s\n", p)
 	}
 	if len(outdated) > 0 {
 		fmt.Fprintln(stderr, "lessons: run `make docs` to regenerate docs/diffs and the "+
 			"transcripts in docs/*.md, then review and commit them")
 	}
-	if len(outdated)+len(g.problems) > 0 {
+	st := g.pageStats
+	pages := fmt.Sprintf("pages: %d quoted lines, %d console commands (%d blocks exempted), "+
+		"%d links", st.quoted, st.sessions, st.exempted, st.links)
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "lessons: %d problems (%s)\n", len(problems), pages)
 		return 1
 	}
 	fmt.Fprintf(stdout, "lessons: ok: %d lesson diffs and %d transcripts in docs/ up to date; "+
-		"no test dropped; go.mod versions agree\n", len(g.diffs)-1, g.shown)
+		"%d lesson parts planned; no test dropped; go.mod versions agree; %s hold\n",
+		len(g.diffs)-1, g.shown, g.parts, pages)
 	return 0
 }
 

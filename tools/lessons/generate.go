@@ -52,6 +52,12 @@ type generated struct {
 	outdated []string          // transcript blocks that differ from their scripts
 	problems []string          // what regenerating cannot fix
 	shown    int               // transcript blocks found in the pages
+	parts    int               // parts planned for the lessons
+
+	// What the page checks find: only check reports it, so that `make docs` still
+	// regenerates everything while a page is being fixed.
+	pageProblems []string
+	pageStats    pageStats
 }
 
 func (w *world) generate() (*generated, error) {
@@ -63,6 +69,21 @@ func (w *world) generate() (*generated, error) {
 	}
 	g.problems = append(g.problems, versionProblems(w.steps, w.trees)...)
 	lessons := w.lessons()
+	for i := range lessons {
+		p, problems, err := loadPlan(w.root, lessons[i])
+		if err != nil {
+			return nil, err
+		}
+		lessons[i].plan = p
+		g.parts += len(p.parts)
+		g.problems = append(g.problems, problems...)
+		g.problems = append(g.problems, planProblems(lessons[i], p)...)
+	}
+	stale, err := stalePlans(w.root, lessons)
+	if err != nil {
+		return nil, err
+	}
+	g.problems = append(g.problems, stale...)
 	for _, l := range lessons {
 		p := diffsDir + "/" + diffName(l)
 		g.diffs[p] = l.text
@@ -77,6 +98,8 @@ func (w *world) generate() (*generated, error) {
 		return nil, err
 	}
 	sort.Strings(names)
+	onDisk := map[string][]byte{} // the pages as they are, which the page checks hold
+	order := []string{}
 	included := map[string]bool{}
 	lookup := scriptLookup(w.steps, w.trees)
 	for _, name := range names {
@@ -85,6 +108,8 @@ func (w *world) generate() (*generated, error) {
 			return nil, err
 		}
 		rel := "docs/" + filepath.Base(name)
+		onDisk[rel] = data
+		order = append(order, rel)
 		r := rewritePage(rel, data, lookup)
 		g.pages[rel] = r.out
 		g.outdated = append(g.outdated, r.outdated...)
@@ -95,6 +120,14 @@ func (w *world) generate() (*generated, error) {
 		}
 	}
 	g.problems = append(g.problems, unshownScripts(w.steps, w.trees, included)...)
+	switch data, err := os.ReadFile(filepath.Join(w.root, "README.md")); {
+	case err == nil:
+		onDisk["README.md"] = data
+		order = append(order, "README.md")
+	case !os.IsNotExist(err):
+		return nil, err
+	}
+	g.pageProblems, g.pageStats = w.checkPages(onDisk, order)
 	return g, nil
 }
 

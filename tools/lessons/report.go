@@ -3,18 +3,32 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"strings"
 )
 
 const reportIntro = `# Lesson diffs
 
-Generated from the step folders by ` + "`make docs`" + ` (go run ./tools/lessons write):
-do not edit. ` + "`NN-name.diff`" + ` is the lesson of step NN, the diff from the step
-before it (step 1: from an empty tree), with paths relative to the step folder and
-without go.mod and go.sum; ` + "`make diff N=NN`" + ` prints the same. ` + "`make test`" + `
-fails when these files no longer match the steps, when a step drops a test of the step
-before it, or when two steps require different versions of a module. A go.mod counts as
-the same when only its module line differs: each step is a module of its own.
+The ` + "`NN-name.parts`" + ` files are written by hand. Everything else here is generated
+from the step folders by ` + "`make docs`" + ` (go run ./tools/lessons write): do not edit it.
+
+` + "`NN-name.diff`" + ` is the lesson of step NN, the diff from the step before it (step 1:
+from an empty tree), with paths relative to the step folder and without go.mod and
+go.sum; ` + "`make diff N=NN`" + ` prints the same.
+
+A lesson is taught in parts, each one idea. ` + "`NN-name.parts`" + ` lists them in
+teaching order: a ` + "`part P: TITLE`" + ` line, then the part's files, one a line, as
+in the diff (` + "`#`" + ` starts a comment line). The size of a part is the lines added
+plus deleted in its non-test Go files; a part over 300 says why on a ` + "`why: REASON`" + `
+line. Test lines count the rest: tests and test data. ` + "`make diff N=NN PART=P`" + `
+prints one part; ` + "`CODE=1`" + ` leaves out tests and test data, ` + "`FILE=NAME`" + `
+picks one file, ` + "`STAT=1`" + ` prints the tables below instead of the diff.
+
+` + "`make test`" + ` fails when these files no longer match the steps, when a file of a
+lesson is in no part or in two, when a part is over the limit without a reason, when a
+step drops a test of the step before it, or when two steps require different versions of
+a module. A go.mod counts as the same when only its module line differs: each step is a
+module of its own.
 `
 
 // diffName is the file of a lesson in docs/diffs.
@@ -43,22 +57,22 @@ func report(lessons []lesson, warnings []string) []byte {
 	var w bytes.Buffer
 	w.WriteString(reportIntro)
 	w.WriteString("\n## Summary\n\n")
-	w.WriteString("| Lesson | From | Files added | modified | deleted " +
+	w.WriteString("| Lesson | From | Parts | Files added | modified | deleted " +
 		"| Lines added | deleted | go.mod | go.sum |\n")
-	w.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+	w.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
 	for _, l := range lessons {
 		a, m, d, plus, minus := totals(l)
-		fmt.Fprintf(&w, "| [%s](%s) | %s | %d | %d | %d | %d | %d | %s |\n",
-			l.new.name(), diffName(l), l.old.label(), a, m, d, plus, minus,
+		fmt.Fprintf(&w, "| [%s](%s) | %s | %s | %d | %d | %d | %d | %d | %s |\n",
+			l.new.name(), diffName(l), l.old.label(), numParts(l), a, m, d, plus, minus,
 			strings.Join(l.modules, " | "))
 	}
 	if len(lessons) == 0 {
-		w.WriteString("| (no steps yet) | | | | | | | | |\n")
+		w.WriteString("| (no steps yet) | | | | | | | | | |\n")
 	}
 	w.WriteString("\n## Warnings\n\n")
 	if len(warnings) == 0 {
-		w.WriteString("None: every step keeps the tests of the step before it, and every " +
-			"go.mod\nrequires the same versions.\n")
+		w.WriteString("None: every step keeps the tests of the step before it, every go.mod\n" +
+			"requires the same versions, and the parts of every lesson hold its files.\n")
 	}
 	for _, warn := range warnings {
 		fmt.Fprintf(&w, "- %s\n", warn)
@@ -83,17 +97,53 @@ func writeLessonTable(w *bytes.Buffer, l lesson) {
 		w.WriteString("\nNo file changed.\n")
 		return
 	}
-	w.WriteString("\n| File | Change | Lines added | Lines deleted |\n")
-	w.WriteString("| --- | --- | ---: | ---: |\n")
+	writePartsTable(w, l)
+	w.WriteString("\n| File | Change | Lines added | Lines deleted | Part |\n")
+	w.WriteString("| --- | --- | ---: | ---: | ---: |\n")
 	for _, f := range l.files {
 		if f.binary {
-			fmt.Fprintf(w, "| `%s` | %s (binary) | | |\n", f.path, f.change)
+			fmt.Fprintf(w, "| `%s` | %s (binary) | | | %s |\n", f.path, f.change,
+				partLabel(l.plan, f.path))
 			continue
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %d | %d |\n", f.path, f.change, f.added, f.deleted)
+		fmt.Fprintf(w, "| `%s` | %s | %d | %d | %s |\n", f.path, f.change, f.added, f.deleted,
+			partLabel(l.plan, f.path))
 	}
-	fmt.Fprintf(w, "| **Total** | %d files | **%d** | **%d** |\n", len(l.files), plus, minus)
+	fmt.Fprintf(w, "| **Total** | %d files | **%d** | **%d** | |\n", len(l.files), plus, minus)
 }
+
+// writePartsTable writes the parts of a lesson with their sizes, so that a part too big
+// to teach in one go stands out, with the reason it gives.
+func writePartsTable(w *bytes.Buffer, l lesson) {
+	if l.plan == nil || l.plan.missing {
+		fmt.Fprintf(w, "\nNo parts planned: `%s` is missing.\n", path.Base(partsName(l)))
+		return
+	}
+	fmt.Fprintf(w, "\nParts, from [%s](%s):\n\n", path.Base(l.plan.path), path.Base(l.plan.path))
+	w.WriteString("| Part | Title | Files | Non-test Go lines | Test lines | " +
+		"Over the limit because |\n")
+	w.WriteString("| ---: | --- | ---: | ---: | ---: | --- |\n")
+	for _, pt := range l.plan.parts {
+		code, other := partSize(l, pt)
+		why := "" // an empty cell is "| |", as in the other tables
+		if pt.why != "" {
+			why = cell(pt.why) + " "
+		}
+		fmt.Fprintf(w, "| %d | %s | %d | %d | %d | %s|\n", pt.num, cell(pt.title),
+			len(pt.files), code, other, why)
+	}
+}
+
+// numParts is the number of parts of a lesson for the summary, "-" when none is planned.
+func numParts(l lesson) string {
+	if l.plan == nil || l.plan.missing {
+		return "-"
+	}
+	return fmt.Sprint(len(l.plan.parts))
+}
+
+// cell makes hand-written text safe in a table cell: a | would start a new cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 func fromLabel(s step) string {
 	if s.dir == "" {

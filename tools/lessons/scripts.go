@@ -63,3 +63,106 @@ func unshownScripts(steps []step, trees []tree, included map[string]bool) []stri
 	sort.Strings(out)
 	return out
 }
+
+// session is an `exec contain ...` line of a transcript with the assertions that check
+// its output: the stdout and stderr lines after it, up to the next exec.
+type session struct {
+	args    []string // after "contain"
+	asserts []*regexp.Regexp
+}
+
+// stepSessions reads the engine commands of a step's transcripts.
+func stepSessions(t tree) []session {
+	var out []session
+	for p, f := range t {
+		if ok, _ := path.Match("testdata/script/*.txtar", p); ok {
+			out = append(out, scriptSessions(string(f.data))...)
+		}
+	}
+	return out
+}
+
+// scriptSessions reads the script of a txtar archive (what comes before its first file)
+// as testscript does: a [condition] prefix and a ! are not the command; an assertion that
+// something is not printed (! stdout) says nothing a page could show.
+func scriptSessions(data string) []session {
+	var out []session
+	cur := -1 // the session the assertions belong to, if any
+	for _, line := range strings.Split(data, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if strings.HasPrefix(line, "-- ") && strings.HasSuffix(line, " --") && len(line) > 6 {
+			break // the archive's files begin
+		}
+		args := scriptWords(line)
+		for len(args) > 0 && strings.HasPrefix(args[0], "[") && strings.HasSuffix(args[0], "]") {
+			args = args[1:]
+		}
+		neg := len(args) > 0 && args[0] == "!"
+		if neg {
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			continue
+		}
+		switch args[0] {
+		case "exec":
+			cur = -1
+			if len(args) > 1 && args[1] == "contain" {
+				out = append(out, session{args: args[2:]})
+				cur = len(out) - 1
+			}
+		case "stdout", "stderr":
+			args = args[1:]
+			for len(args) > 0 && strings.HasPrefix(args[0], "-count=") {
+				args = args[1:]
+			}
+			if neg || cur < 0 || len(args) != 1 {
+				continue
+			}
+			// testscript matches in multi-line mode against the whole output.
+			if re, err := regexp.Compile("(?m)" + args[0]); err == nil {
+				out[cur].asserts = append(out[cur].asserts, re)
+			}
+		}
+	}
+	return out
+}
+
+// scriptWords splits a script line into words as testscript does, without expanding
+// variables: words are separated by spaces and tabs, # starts a comment, and single
+// quotes quote, with a doubled quote for a quote inside them. A line with an unterminated
+// quote has no words: testscript fails on it, so it runs nothing.
+func scriptWords(line string) []string {
+	var words []string
+	var w strings.Builder
+	inWord, quoted := false, false
+	for i := 0; ; i++ {
+		if !quoted && (i >= len(line) || line[i] == ' ' || line[i] == '\t' ||
+			line[i] == '\r' || line[i] == '#') {
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+			if i >= len(line) || line[i] == '#' {
+				return words
+			}
+			continue
+		}
+		if i >= len(line) {
+			return nil
+		}
+		switch {
+		case line[i] == '\'' && !quoted:
+			quoted, inWord = true, true
+		case line[i] == '\'' && i+1 < len(line) && line[i+1] == '\'':
+			w.WriteByte('\'')
+			i++
+		case line[i] == '\'':
+			quoted = false
+		default:
+			w.WriteByte(line[i])
+			inWord = true
+		}
+	}
+}
