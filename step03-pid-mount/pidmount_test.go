@@ -41,6 +41,10 @@ func TestMountTable(t *testing.T) {
 		"echo gone >/dev/null && head -c 4 /dev/zero | wc -c && touch /sys/x")
 	assert.Equal(t, "4\n", r.Stdout)
 	assert.Contains(t, r.Stderr, "Read-only file system")
+	// New terminals belong to the tty group (5), as on the host.
+	out = sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "grep", " - devpts ",
+		"/proc/self/mountinfo")
+	assert.Contains(t, out, ",gid=5,")
 }
 
 // A mount made inside the container never appears on the host, and the files under it
