@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -193,4 +195,71 @@ func TestStopEscapedProcess(t *testing.T) {
 	sb.Contain(t, "stop", "-t", "1", "esc")
 	assert.Zero(t, processStart(v.State.Pid), "stopped")
 	assert.Equal(t, "exited", inspectOne(t, sb, "esc").State.Status)
+}
+
+// A container may make groups of its own inside its group; rm -f removes them too,
+// deepest first (rmdir refuses a group that has children: EBUSY).
+func TestRmRemovesSubgroups(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "nest", "sh", "-c",
+		"mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && mkdir -p /tmp/cg/a/b && "+
+			"echo $$ > /tmp/cg/a/b/cgroup.procs && umount /tmp/cg && exec probe sleep 30")
+	dir := inspectOne(t, sb, "nest").CgroupPath
+	testkit.Eventually(t, "the subgroup holds the process", func() bool {
+		return readValue(filepath.Join(dir, "a", "b"), "cgroup.procs") != "-"
+	})
+	assert.Equal(t, "nest\n", sb.Contain(t, "rm", "-f", "nest"))
+	assert.NoDirExists(t, dir)
+}
+
+// rm, stop and kill go on after a failure, as docker's do: one line per failure, the others
+// done, and a non-zero status.
+func TestManyContainersOneFailure(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	for _, name := range []string{"a", "b"} {
+		sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", name,
+			"probe", "sleep", "30")
+	}
+	r := sb.Run(t, "", "kill", "-s", "TERM", "nosuch", "a")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "a\n", r.Stdout)
+	assert.Equal(t, "contain: kill: no such container: nosuch\n", r.Stderr)
+	r = sb.Run(t, "", "stop", "-t", "1", "nosuch", "b")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "b\n", r.Stdout)
+	r = sb.Run(t, "", "rm", "a", "nosuch", "b")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "a\nb\n", r.Stdout)
+	assert.Equal(t, "contain: rm: no such container: nosuch\n", r.Stderr)
+	assert.Equal(t, "", sb.Contain(t, "ps", "-a", "-q"))
+}
+
+// The monitor of run -d keeps nothing of its caller: not a descriptor (a pipe it held open
+// would keep the caller's reader waiting for the container's whole life), and not its
+// working directory.
+func TestMonitorKeepsNothing(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	cmd := sb.Command(context.Background(), "run", "-d", "--rootfs", testkit.Rootfs(t),
+		"--name", "quiet", "probe", "sleep", "30")
+	cmd.Dir = t.TempDir()
+	cmd.Stdout, cmd.ExtraFiles = w, []*os.File{nil, nil, nil, nil, w} // stdout and 7
+	require.NoError(t, cmd.Run())
+	w.Close()
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, r); close(done) }()
+	select {
+	case <-done: // every writer is gone: the container still runs, the pipe is closed
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pipe is still open: the monitor kept the caller's descriptor")
+	}
+	pid := inspectOne(t, sb, "quiet").State.Pid
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	require.NoError(t, err)
+	ppid := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+1:])[1]
+	cwd, err := os.Readlink("/proc/" + ppid + "/cwd")
+	require.NoError(t, err)
+	assert.Equal(t, "/", cwd, "the monitor's working directory")
 }

@@ -27,12 +27,13 @@ func TestMountTable(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(line)
 		points = append(points, f[0])
-		if f[0] == "/sys" {
+		if f[0] == "/sys" || f[0] == "/sys/fs/cgroup" {
 			assert.Regexp(t, `^ro,`, f[2], "/sys is read-only")
 		}
 	}
+	// Step 4: the container's own cgroup, read-only (cgroupns.go).
 	assert.Equal(t, []string{"/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm",
-		"/dev/mqueue"}, points)
+		"/dev/mqueue", "/sys/fs/cgroup"}, points)
 
 	out = sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "ls", "/dev")
 	assert.Equal(t, "fd\nfull\nmqueue\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\n"+
@@ -41,6 +42,10 @@ func TestMountTable(t *testing.T) {
 		"echo gone >/dev/null && head -c 4 /dev/zero | wc -c && touch /sys/x")
 	assert.Equal(t, "4\n", r.Stdout)
 	assert.Contains(t, r.Stderr, "Read-only file system")
+	// New terminals belong to the tty group (5), as on the host.
+	out = sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "grep", " - devpts ",
+		"/proc/self/mountinfo")
+	assert.Contains(t, out, ",gid=5,")
 }
 
 // A mount made inside the container never appears on the host, and the files under it

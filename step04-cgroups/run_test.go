@@ -96,6 +96,21 @@ func TestNoInheritedDescriptors(t *testing.T) {
 	assert.NotContains(t, string(out), "leaked")
 }
 
+// With --init, PID 1 is the engine itself, which never executes the command: a descriptor
+// it inherited would stay open in the container for good (runc's CVE-2024-21626 class).
+// Here the host's / as descriptor 7 must not be reachable as /proc/1/fd/7.
+func TestInitHoldsNoHostDescriptor(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	root, err := os.Open("/")
+	require.NoError(t, err)
+	defer root.Close()
+	cmd := sb.Command(context.Background(), "run", "--rootfs", testkit.Rootfs(t), "--init",
+		"sh", "-c", "ls /proc/1/fd/7/ && echo leaked; ls /proc/1/fd")
+	cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, root} // descriptor 3+4
+	out, _ := cmd.CombinedOutput()
+	assert.NotContains(t, string(out), "leaked")
+}
+
 // The container sees the rootfs as its /, with a clean environment.
 func TestRunRootfs(t *testing.T) {
 	sb := testkit.NewSandbox(t)
