@@ -9,6 +9,10 @@ GO      ?=
 # (netgo, osusergo), and glibc linked in for the cgo of step 3 on. See docs/performance.md.
 export GOFLAGS ?= -tags=netgo,osusergo -ldflags=-extldflags=-static
 ROOTFS  ?= /var/lib/contain/rootfs
+# The engine's state root and cgroup parent (its --root and --cgroup-parent, from step 3
+# and step 4): make stepN runs its containers there, make clean cleans there.
+STATE_ROOT    ?= /run/contain
+CGROUP_PARENT ?= contain
 BUILD   ?= $(CURDIR)/build
 STEPS   := $(sort $(wildcard step[0-9][0-9]-*))
 LAST    := $(lastword $(STEPS))
@@ -23,6 +27,9 @@ go = $(eval go := $(shell tools/go.sh $(GO) 2>&1))$(if $(filter /%,$(go)),$(go),
 # run `go build` themselves).
 withgo = GO='$(go)' PATH='$(dir $(go))':"$$PATH"
 
+# CMD exactly as typed: make would expand it when exporting it (`$$` to `$`, `$HOME` to
+# $(H)OME). The recipe reads it from the environment, so quotes in it reach the shell too.
+override CMD := $(value CMD)
 export CMD
 
 .DEFAULT_GOAL := help
@@ -47,13 +54,19 @@ rootfs: $(ROOTFS)/bin/probe ## Build the busybox root filesystem (with the probe
 $(ROOTFS)/bin/probe: tools/mkrootfs.sh $(wildcard tools/probe/*.go)
 	$(withgo) tools/mkrootfs.sh $(ROOTFS)
 
+# The engine's global flags exist from step 3 (--root) and step 4 (--cgroup-parent), and
+# run --rm from step 3: pass each to the steps that have it.
 step%: rootfs ## make stepN: a shell in a step-N container; CMD='...' runs that instead
-	@d=$(call stepdir,$*); test -n "$$d" || { echo "no step $*"; exit 2; }; \
-	mkdir -p $(BUILD)/bin/$${d%%-*} && (cd $$d && $(go) build -o $(BUILD)/bin/$${d%%-*}/contain .) && \
-	bin=$(BUILD)/bin/$${d%%-*}/contain; rm=; \
-	if $$bin run --help | grep -q -- --rm; then rm=--rm; fi; \
-	if [ -n "$$CMD" ]; then exec $$bin run $$rm /bin/sh -c "$$CMD"; \
-	else exec $$bin run $$rm /bin/sh; fi
+##  (CMD goes to the container's sh -c untouched: CMD='echo $$ $HOME')
+	@d=$(call stepdir,$*); test -n "$$d" || { echo "make: no step $*" >&2; exit 2; }; \
+	bin=$(BUILD)/bin/$${d%%-*}/contain; mkdir -p $(BUILD)/bin/$${d%%-*}; \
+	(cd $$d && $(go) build -o $$bin .) || exit; \
+	usage=$$($$bin --help 2>&1) || true; global=; rm=; \
+	case $$usage in *--root*) global="--root $(STATE_ROOT)";; esac; \
+	case $$usage in *--cgroup-parent*) global="$$global --cgroup-parent $(CGROUP_PARENT)";; esac; \
+	case $$($$bin run --help 2>&1) in *--rm*) rm=--rm;; esac; \
+	if [ -n "$$CMD" ]; then exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh -c "$$CMD"; \
+	else exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh; fi
 
 deps: ## Install what the tests need (Debian/Ubuntu packages)
 	tools/deps.sh
