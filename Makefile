@@ -88,8 +88,11 @@ vm: rootfs ## A shell in a throwaway VM (distro kernel, cgroup v2, this machine'
 	tools/vm/run.sh
 
 diff: ## make diff N=K: the lesson of step K (the diff from step K-1), without go.mod/go.sum
-	@test -n "$(N)" || { echo 'usage: make diff N=K'; exit 2; }
-	@$(go) run ./tools/lessons show $(N)
+##  make diff N=K PART=P CODE=1 FILE=name.go STAT=1: PART=P one part of the lesson,
+##  CODE=1 without the tests, FILE=name.go one file, STAT=1 a table of lines changed
+	@test -n "$(N)" || { echo 'usage: make diff N=K [PART=P] [CODE=1] [FILE=name.go] [STAT=1]'; exit 2; }
+	@$(go) run ./tools/lessons show $(if $(PART),--part $(PART)) $(if $(CODE),--code) \
+		$(if $(FILE),--file $(FILE)) $(if $(STAT),--stat) $(N)
 
 docs: ## Regenerate docs/diffs and the transcripts embedded in docs/
 	$(go) run ./tools/lessons write
