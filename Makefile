@@ -14,6 +14,10 @@ ROOTFS  ?= /var/lib/contain/rootfs
 STATE_ROOT    ?= /run/contain
 CGROUP_PARENT ?= contain
 BUILD   ?= $(CURDIR)/build
+# Package groups of tools/deps.sh: make test installs TEST_DEPS, make deps DEPS. Images
+# (skopeo, umoci, docker-registry) only once a step has them (step 7 on).
+TEST_DEPS := host vm $(if $(wildcard step0[7-9]-* step[1-9][0-9]-*),images)
+DEPS    ?= $(TEST_DEPS)
 STEPS   := $(sort $(wildcard step[0-9][0-9]-*))
 LAST    := $(lastword $(STEPS))
 
@@ -68,10 +72,13 @@ step%: rootfs ## make stepN: a shell in a step-N container; CMD='...' runs that 
 	if [ -n "$$CMD" ]; then exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh -c "$$CMD"; \
 	else exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh; fi
 
-deps: ## Install what the tests need (Debian/Ubuntu packages)
-	tools/deps.sh
+deps: ## Install the Debian/Ubuntu packages the tests need: tools/deps.sh host vm
+##  (and images once step 7 exists); DEPS='host bench' picks groups (host vm bench images)
+	tools/deps.sh $(DEPS)
 
-test: deps rootfs ## Run every test: both lanes (this machine, then a cgroup v2 VM)
+# Packages first: the static build needs libc6-dev, the VM lane qemu and a kernel.
+test: ## Install what the tests need (make deps), then run both lanes: host, cgroup v2 VM
+	tools/deps.sh $(TEST_DEPS)
 	$(MAKE) test-host
 	$(MAKE) test-vm
 
@@ -97,7 +104,9 @@ diff: ## make diff N=K: the lesson of step K (the diff from step K-1), without g
 docs: ## Regenerate docs/diffs and the transcripts embedded in docs/
 	$(go) run ./tools/lessons write
 
-bench: deps rootfs build ## Time `run /bin/true` for every step, runc and crun; write docs/performance.md
+bench: ## Time `run /bin/true` for every step, runc and crun; write docs/performance.md
+	tools/deps.sh host bench
+	$(MAKE) rootfs build
 	$(withgo) tools/bench.sh $(STEPS)
 
 clean: ## Remove what a crashed run left behind (mounts, processes, state) and build/
