@@ -109,8 +109,13 @@ bench: ## Time `run /bin/true` for every step, runc and crun; write docs/perform
 	$(MAKE) rootfs build
 	$(withgo) tools/bench.sh $(STEPS)
 
-clean: ## Remove what a crashed run left behind (mounts, processes, state) and build/
-	tools/clean.sh
+clean: ## Remove what crashed runs left, and build/; only what is recorded as theirs:
+##  every container recorded in STATE_ROOT, running or not (its PID killed only if
+##  /proc/PID/stat has the recorded start time; its recorded cgroup removed only if
+##  below <cgroup2>/CGROUP_PARENT/), mounts below ROOTFS, and a test run's leftovers
+##  (named after its PID: netns and cgroup contain-test-PID-N, /tmp/contain-sandbox-PID-*,
+##  /tmp/contain-wrapper-PID-*, /tmp/contain-test-bin-PID-*) only once process PID is gone
+	tools/clean.sh --root $(STATE_ROOT) --cgroup-parent $(CGROUP_PARENT) --rootfs $(ROOTFS)
 	rm -rf $(BUILD)
 
 distclean: clean ## clean, and remove the root filesystem too
