@@ -46,6 +46,8 @@ help: ## Show this help
 		/^##  / { printf "  %-14s %s\n", "", substr($$0, 5) }' $(MAKEFILE_LIST)
 	@echo
 	@echo 'Steps: $(STEPS)'
+	@echo 'Variables: ROOTFS=$(ROOTFS) STATE_ROOT=$(STATE_ROOT) CGROUP_PARENT=$(CGROUP_PARENT)'
+	@echo '  BUILD=$(BUILD) GO=$(or $(GO),(found by tools/go.sh)) CMD DEPS N PART CODE FILE STAT'
 
 build: ## Build the contain binary of every step into build/bin/stepNN/
 	@for s in $(STEPS); do \
@@ -53,7 +55,7 @@ build: ## Build the contain binary of every step into build/bin/stepNN/
 		(cd $$s && $(go) build -o $(BUILD)/bin/$$n/contain .) || exit 1; \
 	done
 
-rootfs: $(ROOTFS)/bin/probe ## Build the busybox root filesystem (with the probe) in $(ROOTFS)
+rootfs: $(ROOTFS)/bin/probe ## Build the busybox root filesystem (with the probe) in ROOTFS
 
 $(ROOTFS)/bin/probe: tools/mkrootfs.sh $(wildcard tools/probe/*.go)
 	$(withgo) tools/mkrootfs.sh $(ROOTFS)
@@ -72,12 +74,12 @@ step%: rootfs ## make stepN: a shell in a step-N container; CMD='...' runs that 
 	if [ -n "$$CMD" ]; then exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh -c "$$CMD"; \
 	else exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh; fi
 
-deps: ## Install the Debian/Ubuntu packages the tests need: tools/deps.sh host vm
-##  (and images once step 7 exists); DEPS='host bench' picks groups (host vm bench images)
+deps: ## Install the Debian/Ubuntu packages the tests need (tools/deps.sh host vm)
+##  DEPS='host bench': other groups (host vm bench images; images from step 7)
 	tools/deps.sh $(DEPS)
 
 # Packages first: the static build needs libc6-dev, the VM lane qemu and a kernel.
-test: ## Install what the tests need (make deps), then run both lanes: host, cgroup v2 VM
+test: ## make deps, then every test in both lanes: this machine, then a cgroup v2 VM
 	tools/deps.sh $(TEST_DEPS)
 	$(MAKE) test-host
 	$(MAKE) test-vm
@@ -94,10 +96,11 @@ test-vm: rootfs ## Run the tests of every step in a throwaway VM with cgroup v2
 vm: rootfs ## A shell in a throwaway VM (distro kernel, cgroup v2, this machine's files)
 	tools/vm/run.sh
 
-diff: ## make diff N=K: the lesson of step K (the diff from step K-1), without go.mod/go.sum
-##  make diff N=K PART=P CODE=1 FILE=name.go STAT=1: PART=P one part of the lesson,
-##  CODE=1 without the tests, FILE=name.go one file, STAT=1 a table of lines changed
-	@test -n "$(N)" || { echo 'usage: make diff N=K [PART=P] [CODE=1] [FILE=name.go] [STAT=1]'; exit 2; }
+diff: ## make diff N=K: the lesson of step K, the diff from step K-1 (no go.mod/go.sum)
+##  make diff N=K PART=P CODE=1 FILE=name.go STAT=1: PART=P one part of the
+##  lesson, CODE=1 without the tests, FILE=name.go one file, STAT=1 a table
+	@test -n "$(N)" || \
+		{ echo 'usage: make diff N=K [PART=P] [CODE=1] [FILE=name.go] [STAT=1]'; exit 2; }
 	@$(go) run ./tools/lessons show $(if $(PART),--part $(PART)) $(if $(CODE),--code) \
 		$(if $(FILE),--file $(FILE)) $(if $(STAT),--stat) $(N)
 
@@ -109,12 +112,13 @@ bench: ## Time `run /bin/true` for every step, runc and crun; write docs/perform
 	$(MAKE) rootfs build
 	$(withgo) tools/bench.sh $(STEPS)
 
-clean: ## Remove what crashed runs left, and build/; only what is recorded as theirs:
-##  every container recorded in STATE_ROOT, running or not (its PID killed only if
-##  /proc/PID/stat has the recorded start time; its recorded cgroup removed only if
-##  below <cgroup2>/CGROUP_PARENT/), mounts below ROOTFS, and a test run's leftovers
-##  (named after its PID: netns and cgroup contain-test-PID-N, /tmp/contain-sandbox-PID-*,
-##  /tmp/contain-wrapper-PID-*, /tmp/contain-test-bin-PID-*) only once process PID is gone
+clean: ## Remove build/ and what crashed runs left, only what is recorded as theirs:
+##  every container recorded in STATE_ROOT, running or not (its PID killed only
+##  if /proc/PID/stat has the recorded start time, its recorded cgroup removed
+##  only if below <cgroup2 mount>/CGROUP_PARENT/), mounts below ROOTFS, and a
+##  test run's leftovers, named after its PID (netns and cgroup
+##  contain-test-PID-N, /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*,
+##  /tmp/contain-test-bin-PID-*), only once process PID no longer exists
 	tools/clean.sh --root $(STATE_ROOT) --cgroup-parent $(CGROUP_PARENT) --rootfs $(ROOTFS)
 	rm -rf $(BUILD)
 

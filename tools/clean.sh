@@ -45,8 +45,10 @@ rootfs=$(realpath -m -- "$rootfs")
 
 # Where cgroup v2 is mounted (the engine uses the first cgroup2 mount, so do we). In
 # mountinfo the type follows the " - " field.
-cg=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
-	/proc/self/mountinfo | head -n 1)
+cg=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") {
+		if ($(i + 1) == "cgroup2") print $5
+		break
+	} }' /proc/self/mountinfo | head -n 1)
 
 # alive PID: true if process PID exists (a zombie counts: its parent has not reaped it).
 alive() { [ -e "/proc/$1" ]; }
@@ -157,7 +159,8 @@ clean_state "$state_root" "${parent//./\\.}"
 umount_below "$rootfs"
 
 # 3. Dead test runs. Every PID that names a test leftover...
-netns=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E '^contain-test-[0-9]+-[0-9]+$' || true)
+netns=$(ip netns list 2>/dev/null | awk '{ print $1 }' |
+	grep -E '^contain-test-[0-9]+-[0-9]+$' || true)
 pids=$({
 	printf '%s\n' "$netns"
 	if [ -n "$cg" ]; then
