@@ -1,18 +1,39 @@
 # contain: a container engine built in eight steps.
 # `make help` lists the targets. Run them as root on a Linux machine or VM.
 
-GO      ?= go
+# Go 1.22 or newer. GO=/path/to/go picks one; otherwise tools/go.sh looks for one (go on
+# PATH, /usr/local/go, Debian's /usr/lib/go-1.NN) when a recipe first needs it, so that
+# help and clean work without Go, and make test can install it before it is needed.
+GO      ?=
 # Static binaries start faster (no dynamic loader): the pure-Go resolver and user lookup
 # (netgo, osusergo), and glibc linked in for the cgo of step 3 on. See docs/performance.md.
 export GOFLAGS ?= -tags=netgo,osusergo -ldflags=-extldflags=-static
 ROOTFS  ?= /var/lib/contain/rootfs
+# The engine's state root and cgroup parent (its --root and --cgroup-parent, from step 3
+# and step 4): make stepN runs its containers there, make clean cleans there.
+STATE_ROOT    ?= /run/contain
+CGROUP_PARENT ?= contain
 BUILD   ?= $(CURDIR)/build
+# Package groups of tools/deps.sh: make test installs TEST_DEPS, make deps DEPS. Images
+# (skopeo, umoci, docker-registry) only once a step has them (step 7 on).
+TEST_DEPS := host vm $(if $(wildcard step0[7-9]-* step[1-9][0-9]-*),images)
+DEPS    ?= $(TEST_DEPS)
 STEPS   := $(sort $(wildcard step[0-9][0-9]-*))
 LAST    := $(lastword $(STEPS))
 
 # step3 -> step03-pid-mount
 stepdir = $(firstword $(wildcard step$(shell printf %02d $(1))-*))
 
+# $(go): the go command, looked up once. When there is none, make stops with go.sh's one
+# line saying what to install (and exit status 2).
+go = $(eval go := $(shell tools/go.sh $(GO) 2>&1))$(if $(filter /%,$(go)),$(go),$(error $(go)))
+# $(withgo) CMD: CMD with that go as $GO and first on PATH (for gofmt, and for tests that
+# run `go build` themselves).
+withgo = GO='$(go)' PATH='$(dir $(go))':"$$PATH"
+
+# CMD exactly as typed: make would expand it when exporting it (`$$` to `$`, `$HOME` to
+# $(H)OME). The recipe reads it from the environment, so quotes in it reach the shell too.
+override CMD := $(value CMD)
 export CMD
 
 .DEFAULT_GOAL := help
@@ -21,61 +42,84 @@ export CMD
 help: ## Show this help
 	@echo 'Usage: make TARGET [VAR=value]'
 	@echo
-	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+	@awk -F ':.*## ' '/^[a-zA-Z0-9_%-]+:.*## / { printf "  %-14s %s\n", $$1, $$2; next } \
+		/^##  / { printf "  %-14s %s\n", "", substr($$0, 5) }' $(MAKEFILE_LIST)
 	@echo
 	@echo 'Steps: $(STEPS)'
+	@echo 'Variables: ROOTFS=$(ROOTFS) STATE_ROOT=$(STATE_ROOT) CGROUP_PARENT=$(CGROUP_PARENT)'
+	@echo '  BUILD=$(BUILD) GO=$(or $(GO),(found by tools/go.sh)) CMD DEPS N PART CODE FILE STAT'
 
 build: ## Build the contain binary of every step into build/bin/stepNN/
 	@for s in $(STEPS); do \
 		n=$${s%%-*}; mkdir -p $(BUILD)/bin/$$n; \
-		(cd $$s && $(GO) build -o $(BUILD)/bin/$$n/contain .) || exit 1; \
+		(cd $$s && $(go) build -o $(BUILD)/bin/$$n/contain .) || exit 1; \
 	done
 
-rootfs: $(ROOTFS)/bin/probe ## Build the busybox root filesystem (with the probe) in $(ROOTFS)
+rootfs: $(ROOTFS)/bin/probe ## Build the busybox root filesystem (with the probe) in ROOTFS
 
 $(ROOTFS)/bin/probe: tools/mkrootfs.sh $(wildcard tools/probe/*.go)
-	tools/mkrootfs.sh $(ROOTFS)
+	$(withgo) tools/mkrootfs.sh $(ROOTFS)
 
+# The engine's global flags exist from step 3 (--root) and step 4 (--cgroup-parent), and
+# run --rm from step 3: pass each to the steps that have it.
 step%: rootfs ## make stepN: a shell in a step-N container; CMD='...' runs that instead
-	@d=$(call stepdir,$*); test -n "$$d" || { echo "no step $*"; exit 2; }; \
-	mkdir -p $(BUILD)/bin/$${d%%-*} && (cd $$d && $(GO) build -o $(BUILD)/bin/$${d%%-*}/contain .) && \
-	bin=$(BUILD)/bin/$${d%%-*}/contain; rm=; \
-	if $$bin run --help | grep -q -- --rm; then rm=--rm; fi; \
-	if [ -n "$$CMD" ]; then exec $$bin run $$rm /bin/sh -c "$$CMD"; \
-	else exec $$bin run $$rm /bin/sh; fi
+##  (CMD goes to the container's sh -c untouched: CMD='echo $$ $HOME')
+	@d=$(call stepdir,$*); test -n "$$d" || { echo "make: no step $*" >&2; exit 2; }; \
+	bin=$(BUILD)/bin/$${d%%-*}/contain; mkdir -p $(BUILD)/bin/$${d%%-*}; \
+	(cd $$d && $(go) build -o $$bin .) || exit; \
+	usage=$$($$bin --help 2>&1) || true; global=; rm=; \
+	case $$usage in *--root*) global="--root $(STATE_ROOT)";; esac; \
+	case $$usage in *--cgroup-parent*) global="$$global --cgroup-parent $(CGROUP_PARENT)";; esac; \
+	case $$($$bin run --help 2>&1) in *--rm*) rm=--rm;; esac; \
+	if [ -n "$$CMD" ]; then exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh -c "$$CMD"; \
+	else exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh; fi
 
-deps: ## Install what the tests need (Debian/Ubuntu packages)
-	tools/deps.sh
+deps: ## Install the Debian/Ubuntu packages the tests need (tools/deps.sh host vm)
+##  DEPS='host bench': other groups (host vm bench images; images from step 7)
+	tools/deps.sh $(DEPS)
 
-test: deps rootfs ## Run every test: both lanes (this machine, then a cgroup v2 VM)
+# Packages first: the static build needs libc6-dev, the VM lane qemu and a kernel.
+test: ## make deps, then every test in both lanes: this machine, then a cgroup v2 VM
+	tools/deps.sh $(TEST_DEPS)
 	$(MAKE) test-host
 	$(MAKE) test-vm
 
 test-host: rootfs ## Run every test on this machine (no VM)
-	tools/test-host.sh $(STEPS)
+	$(withgo) tools/test-host.sh $(STEPS)
 
 test-step%: rootfs ## make test-stepN: the tests of step N only, on this machine
-	tools/test-host.sh $(call stepdir,$*)
+	$(withgo) tools/test-host.sh $(call stepdir,$*)
 
 test-vm: rootfs ## Run the tests of every step in a throwaway VM with cgroup v2
-	tools/vm/test-lane.sh $(STEPS)
+	$(withgo) tools/vm/test-lane.sh $(STEPS)
 
 vm: rootfs ## A shell in a throwaway VM (distro kernel, cgroup v2, this machine's files)
 	tools/vm/run.sh
 
-diff: ## make diff N=K: the lesson of step K (the diff from step K-1), without go.mod/go.sum
-	@test -n "$(N)" || { echo 'usage: make diff N=K'; exit 2; }
-	@$(GO) run ./tools/lessons show $(N)
+diff: ## make diff N=K: the lesson of step K, the diff from step K-1 (no go.mod/go.sum)
+##  make diff N=K PART=P CODE=1 FILE=name.go STAT=1: PART=P one part of the
+##  lesson, CODE=1 without the tests, FILE=name.go one file, STAT=1 a table
+	@test -n "$(N)" || \
+		{ echo 'usage: make diff N=K [PART=P] [CODE=1] [FILE=name.go] [STAT=1]'; exit 2; }
+	@$(go) run ./tools/lessons show $(if $(PART),--part $(PART)) $(if $(CODE),--code) \
+		$(if $(FILE),--file $(FILE)) $(if $(STAT),--stat) $(N)
 
 docs: ## Regenerate docs/diffs and the transcripts embedded in docs/
-	$(GO) run ./tools/lessons write
+	$(go) run ./tools/lessons write
 
-bench: deps rootfs build ## Time `run /bin/true` for every step, runc and crun; write docs/performance.md
-	tools/bench.sh $(STEPS)
+bench: ## Time `run /bin/true` for every step, runc and crun; write docs/performance.md
+	tools/deps.sh host bench
+	$(MAKE) rootfs build
+	$(withgo) tools/bench.sh $(STEPS)
 
-clean: ## Remove what a crashed run left behind (mounts, processes, state) and build/
-	tools/clean.sh
+clean: ## Remove build/ and what crashed runs left, only what is recorded as theirs:
+##  every container recorded in STATE_ROOT, running or not (its PID killed only
+##  if /proc/PID/stat has the recorded start time, its recorded cgroup removed
+##  only if below <cgroup2 mount>/CGROUP_PARENT/), mounts below ROOTFS, and a
+##  test run's leftovers, named after its PID (netns and cgroup
+##  contain-test-PID-N, /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*,
+##  /tmp/contain-test-bin-PID-*), only once process PID no longer exists
+	tools/clean.sh --root $(STATE_ROOT) --cgroup-parent $(CGROUP_PARENT) --rootfs $(ROOTFS)
 	rm -rf $(BUILD)
 
 distclean: clean ## clean, and remove the root filesystem too

@@ -13,12 +13,13 @@ VM_BUILD=${CONTAIN_BUILD:-$VM_REPO/build}
 VM_OUT=$VM_BUILD/vm
 VM_BUSYBOX=${CONTAIN_VM_BUSYBOX:-/bin/busybox}
 
-# Modules the initramfs needs to mount a 9p root with an overlay on it, in load order (each
+# Modules the initramfs needs to mount a 9p root with an overlay on it, and virtio_blk for
+# the scratch disk (/dev/vda, for the tests of block I/O limits), in load order (each
 # depends on the ones before; the order is also re-derived from modules.dep, so a kernel
 # that splits or merges them still works). Names missing from both modules.dep and
 # modules.builtin are skipped unless they are in VM_MODULES_REQUIRED.
 VM_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-	netfs fscache 9pnet 9pnet_virtio 9p overlay)
+	virtio_blk netfs fscache 9pnet 9pnet_virtio 9p overlay)
 VM_MODULES_REQUIRED=(virtio_pci 9pnet_virtio 9p overlay)
 
 vm_log() { printf 'contain-vm: %s\n' "$*" >&2; }
