@@ -33,8 +33,9 @@ done
 # Everything the bench makes lives in one temporary directory. The state roots of contain,
 # runc and crun go on a tmpfs of its own, as they would in /run on most distributions: on a
 # disk filesystem, creating and removing state files costs the engine about a millisecond
-# more (docs/performance.md). clean.sh knows the /tmp/contain- prefix, should a run crash.
-work=$(mktemp -d /tmp/contain-bench.XXXXXX)
+# more (docs/performance.md). The name carries this script's PID: should a run crash,
+# make clean removes the directory (and unmounts its tmpfs) once that PID is gone.
+work=$(mktemp -d "/tmp/contain-bench-$$-XXXXXX")
 mkdir -p "$work/state" "$work/rounds" "$work/peak" "$work/bundle"
 mount -t tmpfs -o size=64m,mode=0700 contain-bench "$work/state"
 id=contain-bench-$$ # container IDs of runc and crun: unique to this run

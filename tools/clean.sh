@@ -13,7 +13,8 @@
 #   hand in a step-1 container; mounts anywhere else stay.
 # - A dead test run's leftovers. The test kit names everything after the test process's
 #   PID: network namespaces and cgroups contain-test-PID-N, and the dirs
-#   /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*, /tmp/contain-test-bin-PID-*.
+#   /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*, /tmp/contain-test-bin-PID-*,
+#   and make bench's /tmp/contain-bench-PID-*.
 #   They are removed (with the containers recorded in a sandbox's state/, the processes
 #   left in such a namespace or cgroup, and mounts below such a dir) only when process PID
 #   no longer exists; a live run's are left alone.
@@ -168,8 +169,8 @@ pids=$({
 			-printf '%f\n'
 	fi
 	find /tmp -mindepth 1 -maxdepth 1 -type d \
-		-regex '/tmp/contain-\(sandbox\|wrapper\|test-bin\)-[0-9]+-.*' -printf '%f\n'
-} | sed -n -E 's/^contain-(test|sandbox|wrapper|test-bin)-([0-9]+)-.*/\2/p' | sort -un)
+		-regex '/tmp/contain-\(sandbox\|wrapper\|test-bin\|bench\)-[0-9]+-.*' -printf '%f\n'
+} | sed -n -E 's/^contain-(test|sandbox|wrapper|test-bin|bench)-([0-9]+)-.*/\2/p' | sort -un)
 
 # ... whose process is gone.
 for pid in $pids; do
@@ -194,7 +195,7 @@ for pid in $pids; do
 	# Its dirs: mounts below them first, and rm stays on their filesystem, so a leftover
 	# bind mount of a host dir is unmounted, never emptied.
 	for dir in /tmp/contain-sandbox-"$pid"-* /tmp/contain-wrapper-"$pid"-* \
-		/tmp/contain-test-bin-"$pid"-*; do
+		/tmp/contain-test-bin-"$pid"-* /tmp/contain-bench-"$pid"-*; do
 		[ -d "$dir" ] || continue
 		umount_below "$dir"
 		if rm -rf --one-file-system -- "$dir"; then say "removed $dir"; fi
