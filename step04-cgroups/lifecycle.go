@@ -38,21 +38,28 @@ func stopCmd(args []string) error {
 }
 
 // eachContainer does one command to each named container, as docker does: a failure is
-// one line on stderr and the others still get done. It prints the name of each container
-// done, and ends with a non-zero status if any failed.
+// one line on stderr and the others still get done (eachName).
 func eachContainer(op string, refs []string, do func(c *container) error) error {
-	failed := false
-	for _, ref := range refs {
+	return eachName(op, refs, func(ref string) error {
 		c, err := findContainer(ref)
-		if err == nil {
-			err = do(c)
-		}
 		if err != nil {
+			return err
+		}
+		return do(c)
+	})
+}
+
+// eachName does one thing to each name: it prints the name when done, or one line on
+// stderr when not, goes on with the next, and ends with a non-zero status if any failed.
+func eachName(op string, names []string, do func(string) error) error {
+	failed := false
+	for _, name := range names {
+		if err := do(name); err != nil {
 			fmt.Fprintf(os.Stderr, "contain: %s: %v\n", op, err)
 			failed = true
 			continue
 		}
-		fmt.Println(ref)
+		fmt.Println(name)
 	}
 	if failed {
 		return &exitError{code: exitEngine}
