@@ -173,6 +173,8 @@ func TestEngineKilledDuringSetup(t *testing.T) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}
+	// A run after them removes what they left half made (state directories).
+	sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "true")
 	// Every process left in the sandbox is the first process of a container that ps lists
 	// (a child that lost its engine before it ran the command may take a moment to die).
 	recorded := map[string]bool{}

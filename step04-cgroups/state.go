@@ -93,10 +93,31 @@ func newContainer(name string, cfg *initConfig) (*container, error) {
 				c.Name, shortID(other.ID))
 		}
 	}
-	if err := os.Mkdir(c.dir(), 0o700); err != nil {
+	// The directory appears whole: it is made and filled under a hidden name, then renamed.
+	// An engine killed in between leaves a .new- directory, which the next run removes.
+	sweepNew()
+	tmp := filepath.Join(stateRoot, ".new-"+c.ID)
+	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	return c, c.write() // under the lock already
+	if err := c.writeIn(tmp); err != nil {
+		_ = os.RemoveAll(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, c.dir()); err != nil {
+		_ = os.RemoveAll(tmp)
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	return c, nil
+}
+
+// sweepNew removes the state directories that killed engines left half made. The caller
+// holds the lock: no directory is being made by anyone else.
+func sweepNew() {
+	left, _ := filepath.Glob(filepath.Join(stateRoot, ".new-*"))
+	for _, dir := range left {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // lockState takes the lock of the state root (shell: flock /run/contain/lock).
@@ -127,16 +148,18 @@ func (c *container) save() error {
 }
 
 // write writes the state file atomically: readers see the old file or the new one.
-func (c *container) write() error {
+func (c *container) write() error { return c.writeIn(c.dir()) }
+
+func (c *container) writeIn(dir string) error {
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(c.dir(), "state.json.tmp")
+	tmp := filepath.Join(dir, "state.json.tmp")
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	return os.Rename(tmp, filepath.Join(c.dir(), "state.json"))
+	return os.Rename(tmp, filepath.Join(dir, "state.json"))
 }
 
 // remove deletes the container's state.
@@ -159,8 +182,8 @@ func listContainers() ([]*container, error) {
 	}
 	var all []*container
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue // the lock
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue // the lock, and directories being made
 		}
 		data, err := os.ReadFile(filepath.Join(stateRoot, e.Name(), "state.json"))
 		if errors.Is(err, os.ErrNotExist) {

@@ -5,8 +5,9 @@
 // The kit needs no configuration per step. It reads the engine's usage (`contain help`)
 // and uses what the engine has: with --root each sandbox gets a state root of its own and
 // state left in it is a leak; with --cgroup-parent each sandbox gets a cgroup of its own
-// and any group left below it is a leak; with `rm [-f]` the sandbox removes the containers
-// that are left before checking.
+// and any group left below it is a leak; with --data-root each sandbox gets a data root of
+// its own (data/ in the sandbox directory) and a layer or volume left in it is a leak; with
+// `rm [-f]` the sandbox removes the containers that are left before checking.
 //
 // Environment:
 //

@@ -101,12 +101,14 @@ type features struct {
 	root         bool // --root DIR: the state root can be moved into the sandbox
 	cgroupParent bool // --cgroup-parent NAME: the containers' cgroups can be too
 	rm           bool // rm [-f]: containers outlive their command and must be removed
+	dataRoot     bool // --data-root DIR: layers and volumes can be moved into the sandbox
 }
 
 var (
 	rootRE   = regexp.MustCompile(`(?m)\s--root\b`)
 	parentRE = regexp.MustCompile(`(?m)\s--cgroup-parent\b`)
 	rmRE     = regexp.MustCompile(`(?m)^\s*rm \[-f\]`)
+	dataRE   = regexp.MustCompile(`(?m)\s--data-root\b`)
 )
 
 // parseFeatures reads an engine's usage text, as `contain help` prints it.
@@ -115,6 +117,7 @@ func parseFeatures(usage string) features {
 		root:         rootRE.MatchString(usage),
 		cgroupParent: parentRE.MatchString(usage),
 		rm:           rmRE.MatchString(usage),
+		dataRoot:     dataRE.MatchString(usage),
 	}
 }
 

@@ -25,6 +25,7 @@ type Sandbox struct {
 	Dir   string // the sandbox's own directory, removed with it
 	State string // the engine's state root (--root), or "" for an engine without one
 	Group string // the engine's cgroup (--cgroup-parent), or "" for an engine without one
+	Data  string // the engine's data root (--data-root), or "" for an engine without one
 
 	bin  string   // the directory of the `contain` wrapper, shared by every sandbox
 	feat features // what the engine supports
@@ -77,6 +78,9 @@ func openSandbox(bin string) (*Sandbox, error) {
 	if feat.cgroupParent {
 		sb.Group = sb.Netns
 	}
+	if feat.dataRoot {
+		sb.Data = filepath.Join(sb.Dir, "data")
+	}
 	return sb, nil
 }
 
@@ -110,6 +114,9 @@ func wrapperLine(bin string, feat features) string {
 	}
 	if feat.cgroupParent {
 		line += ` --cgroup-parent "$CONTAIN_SANDBOX"`
+	}
+	if feat.dataRoot {
+		line += ` --data-root "$CONTAIN_SANDBOX_DIR/data"`
 	}
 	return line + ` "$@"`
 }
@@ -194,6 +201,15 @@ func (sb *Sandbox) close() []string {
 		for _, e := range entries {
 			if e.Name() != "lock" {
 				leaks = append(leaks, fmt.Sprintf("leak: state left: %s", e.Name()))
+			}
+		}
+	}
+	if sb.Data != "" {
+		// Layers go with their containers; volumes with volume rm (or rm -v).
+		for _, dir := range []string{"containers", "volumes"} {
+			entries, _ := os.ReadDir(filepath.Join(sb.Data, dir))
+			for _, e := range entries {
+				leaks = append(leaks, fmt.Sprintf("leak: %s left: %s", dir, e.Name()))
 			}
 		}
 	}

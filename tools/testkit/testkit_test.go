@@ -52,6 +52,8 @@ func TestParseFeatures(t *testing.T) {
 		{"step 3: a state root", usageStep3, features{root: true}},
 		{"step 4: cgroups and rm", usageStep4, features{root: true, cgroupParent: true,
 			rm: true}},
+		{"step 5: a data root", usageStep4 + "      --data-root DIR  Layers and volumes\n",
+			features{root: true, cgroupParent: true, rm: true, dataRoot: true}},
 		{"--rootfs is not --root", "  run [--rootfs DIR] CMD\n", features{}},
 		{"rm without -f is not enough", "  rm CONTAINER...\n", features{}},
 		{"rm in a description is no command", "  prune   rm [-f] every exited one\n",
@@ -71,6 +73,9 @@ func TestWrapperLine(t *testing.T) {
 	assert.Equal(t, `exec nsenter --net="/run/netns/$CONTAIN_SANDBOX" -- '/it'\''s/contain'`+
 		` --root "$CONTAIN_SANDBOX_DIR/state" --cgroup-parent "$CONTAIN_SANDBOX" "$@"`,
 		wrapperLine("/it's/contain", features{root: true, cgroupParent: true, rm: true}))
+	assert.Equal(t, `exec nsenter --net="/run/netns/$CONTAIN_SANDBOX" -- '/b/contain'`+
+		` --data-root "$CONTAIN_SANDBOX_DIR/data" "$@"`,
+		wrapperLine("/b/contain", features{dataRoot: true}))
 }
 
 const mountinfo = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
