@@ -1,0 +1,42 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"contain/testkit"
+	"github.com/stretchr/testify/assert"
+)
+
+// exec joins every namespace of a running container: its PIDs, mounts and hostname.
+func TestExec(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	startBackground(t, sb, "box", "--hostname", "box", "probe", "sleep", "30")
+
+	out := sb.Contain(t, "exec", "box", "sh", "-c", "hostname; probe ps")
+	// (sh runs its last command with execve, in its own place.)
+	assert.Regexp(t, `^box\n1 probe\n\d+ probe\n$`, out)
+	out = sb.Contain(t, "exec", "box", "probe", "mounts")
+	assert.True(t, strings.HasPrefix(out, "/ "), out)
+	assert.Contains(t, out, "\n/dev/pts devpts ")
+
+	r := sb.Run(t, "in\n", "exec", "box", "sh", "-c", "cat; exit 4")
+	assert.Equal(t, 4, r.Code)
+	assert.Equal(t, "in\n", r.Stdout)
+
+	r = sb.Run(t, "", "exec", "box", "no-such-command")
+	assert.Equal(t, 127, r.Code)
+	assert.Equal(t, "contain: exec: exec \"no-such-command\": executable file not found in"+
+		" $PATH\n", r.Stderr)
+}
+
+// exec of a container that does not exist, or without a command, is one line and 125.
+func TestExecBadInput(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	r := sb.Run(t, "", "exec", "nobody", "true")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "contain: exec: no such container: nobody\n", r.Stderr)
+	r = sb.Run(t, "", "exec", "nobody")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "contain: exec: usage: contain exec CONTAINER CMD [ARG...]\n", r.Stderr)
+}
