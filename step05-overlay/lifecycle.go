@@ -191,15 +191,16 @@ func parseSignal(s string) (unix.Signal, error) {
 	return 0, fmt.Errorf("unknown signal %q", s)
 }
 
-const rmUsage = `Usage: contain rm [-f] CONTAINER...
+const rmUsage = `Usage: contain rm [-f] [-v] CONTAINER...
 
-Remove containers: their cgroup and their state. A running container needs -f, which
-kills it first.
+Remove containers: their cgroup, their layer and their state. A running container needs
+-f, which kills it first. -v removes their anonymous volumes too.
 `
 
 func rmCmd(args []string) error {
 	fs := newFlagSet("rm")
 	force := fs.BoolP("force", "f", false, "kill a running container first")
+	volumes := fs.BoolP("volumes", "v", false, "remove its anonymous volumes too")
 	if err := parseFlags(fs, args, rmUsage); err != nil {
 		return err
 	}
@@ -210,6 +211,7 @@ func rmCmd(args []string) error {
 		if c.running() && !*force {
 			return fmt.Errorf("container %s is running: stop it first, or use rm -f", c.Name)
 		}
+		c.dropVolumes = *volumes
 		return c.destroy()
 	})
 }
@@ -221,6 +223,9 @@ func (c *container) destroy() error {
 		c.waitGone(5 * time.Second)
 	}
 	if err := removeCgroup(c.Cgroup); err != nil {
+		return err
+	}
+	if err := c.removeStorage(); err != nil {
 		return err
 	}
 	return c.remove()

@@ -1,14 +1,14 @@
 // Command contain is a small container engine, built one isolation mechanism at a time.
 //
-// This is step 4: each container gets a cgroup (v2) with limits on memory, CPU, processes
-// and disk, and the lifecycle that cgroups make possible: run -d, logs, stats, stop,
-// kill, rm, inspect, pause, unpause and restart policies.
+// This is step 5: the rootfs is a read-only layer shared by every container, and each
+// container writes into a layer of its own (overlayfs); volumes keep data outside the
+// layers; diff shows what a container changed, and cp copies files in and out.
 //
-//	contain [--debug] [--root DIR] [--cgroup-parent NAME] COMMAND ...
-//	contain run [-d] [--rm] [--name NAME] [--memory BYTES] [--cpus N] [--pids-limit N]
-//	            [--init] ... CMD [ARG...]
-//	contain ps [-a] | exec | logs [-f] | stats | stop [-t S] | kill [-s SIG] | rm [-f]
-//	contain pause | unpause | inspect
+//	contain [--debug] [--root DIR] [--cgroup-parent NAME] [--data-root DIR] COMMAND ...
+//	contain run [-d] [--rm] [--name NAME] [-v SRC:DST[:ro]] [--tmpfs DST] [--memory BYTES]
+//	            [--cpus N] [--pids-limit N] [--init] ... CMD [ARG...]
+//	contain ps [-a] | exec | logs [-f] | stats | stop [-t S] | kill [-s SIG] | rm [-f] [-v]
+//	contain pause | unpause | inspect | diff | cp | volume ...
 package main
 
 import (
@@ -45,11 +45,16 @@ Commands:
   unpause CONTAINER...          Let paused containers run again
   rm [-f] CONTAINER...          Remove containers
   inspect CONTAINER...          Show what the engine knows of containers, as JSON
+  diff CONTAINER                Show the files a container added (A), changed (C), deleted (D)
+  cp SRC DST                    Copy files between a container (NAME:PATH) and the host
+  volume create|ls|inspect|rm|prune
+                                Manage volumes
 
 Global flags:
   -v, --debug                   Narrate each isolation decision on stderr
       --root DIR                State directory (default /run/contain)
       --cgroup-parent NAME      The engine's cgroup, under the cgroup2 root (default contain)
+      --data-root DIR           Layers and volumes (default /var/lib/contain)
 `
 
 // exitError ends the engine with a docker-style status. With a nil err, the status is the
@@ -96,6 +101,7 @@ func dispatch(args []string) error {
 	fs.BoolVarP(&debugOn, "debug", "v", false, "narrate each isolation decision")
 	fs.StringVar(&stateRoot, "root", stateRoot, "state directory")
 	fs.StringVar(&cgroupParent, "cgroup-parent", cgroupParent, "the engine's cgroup")
+	fs.StringVar(&dataRoot, "data-root", dataRoot, "layers and volumes")
 	if err := parseFlags(fs, args, usage); err != nil {
 		return err
 	}
@@ -119,6 +125,12 @@ func dispatch(args []string) error {
 		return stopCmd(rest)
 	case "kill":
 		return killCmd(rest)
+	case "diff":
+		return diffCmd(rest)
+	case "cp":
+		return cpCmd(rest)
+	case "volume":
+		return volumeCmd(rest)
 	case "pause":
 		return pauseCmd(rest)
 	case "unpause":

@@ -27,7 +27,8 @@ func startMonitor(c *container) error {
 		return err
 	}
 	defer pipe.Close()
-	args := []string{"--root", stateRoot, "--cgroup-parent", cgroupParent}
+	args := []string{"--root", stateRoot, "--cgroup-parent", cgroupParent,
+		"--data-root", dataRoot}
 	if debugOn {
 		args = append(args, "--debug")
 	}

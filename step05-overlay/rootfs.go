@@ -25,18 +25,26 @@ func setupRootfs(cfg *initConfig) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("init: make / private: %w", err)
 	}
-	// pivot_root needs the new root to be a mount point: bind-mount the rootfs onto itself.
-	debugf("bind-mount %s onto itself (shell: mount --rbind %[1]s %[1]s)", cfg.Rootfs)
-	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("init: bind-mount %s: %w", cfg.Rootfs, err)
+	// pivot_root needs the new root to be a mount point: the overlay of the container's
+	// layer over the rootfs is one (overlay.go).
+	if err := mountOverlay(cfg.Layer); err != nil {
+		return err
 	}
-	if err := pivotRoot(cfg.Rootfs); err != nil {
+	// Volumes come from host paths: open them while those still mean something.
+	sources, err := openMountSources(cfg)
+	if err != nil {
+		return err
+	}
+	if err := pivotRoot(cfg.Layer.Merged); err != nil {
 		return err
 	}
 	if err := mountProcSys(); err != nil {
 		return err
 	}
-	return setupDev()
+	if err := setupDev(); err != nil {
+		return err
+	}
+	return mountAll(cfg, sources)
 }
 
 // pivotRoot swaps the root mount for the rootfs and detaches the old one.

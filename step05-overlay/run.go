@@ -40,6 +40,9 @@ Flags:
                                 the same for writes, and in operations/s (io.max)
       --cgroupns MODE           private (default: the container sees its group as /) or host
       --restart POLICY          no, on-failure[:N], always or unless-stopped (needs -d)
+  -v, --volume [SRC:]DST[:ro]   mount a host path (SRC absolute) or a volume (SRC a name;
+                                none: an anonymous volume) at DST in the container
+      --tmpfs DST[:OPTIONS]     mount a tmpfs at DST, e.g. /run:size=64m
 `
 
 // initConfig is everything the child needs to set up the container. The parent sends it
@@ -65,6 +68,11 @@ type initConfig struct {
 
 	// CgroupNS is "host" when the container shares the engine's cgroup namespace.
 	CgroupNS string `json:"cgroupns,omitempty"`
+
+	// Layer is the container's own layer over the rootfs (overlay.go); Mounts are its
+	// volumes and tmpfs mounts (mounts.go).
+	Layer  *layer      `json:"layer,omitempty"`
+	Mounts []mountSpec `json:"mounts,omitempty"`
 
 	// Hostname is set in the container's new UTS namespace.
 	Hostname string `json:"hostname,omitempty"`
@@ -98,10 +106,21 @@ func runCmd(args []string) error {
 		cfg.Hostname = shortID(c.ID)
 	}
 	// The group's path is saved before the group is made: if the engine is killed in
-	// between, rm still finds the group.
+	// between, rm still finds the group. The same for the layer.
 	if c.Cgroup, err = cgroupPath(c.ID); err == nil {
+		cfg.Layer, err = newLayer(c.ID, cfg.Rootfs)
+	}
+	if err == nil {
 		if err = c.save(); err == nil {
 			err = newCgroup(c.Cgroup, cfg.Resources)
+		}
+	}
+	if err == nil {
+		err = cfg.Layer.make()
+	}
+	if err == nil {
+		if err = prepareMounts(c); err == nil {
+			err = c.save() // the volumes' names and host paths
 		}
 	}
 	if err != nil {
@@ -141,6 +160,8 @@ func parseRun(args []string) (*initConfig, error) {
 	fs.StringArrayVar(&rf.writeIOps, "device-write-iops", nil, "write operations of a device")
 	cgroupns := fs.String("cgroupns", "private", "cgroup namespace: private or host")
 	restart := fs.String("restart", "no", "restart policy")
+	volumes := fs.StringArrayP("volume", "v", nil, "bind mount or volume")
+	tmpfs := fs.StringArray("tmpfs", nil, "tmpfs mount")
 	if err := parseFlags(fs, args, runUsage); err != nil {
 		return nil, err
 	}
@@ -168,6 +189,20 @@ func parseRun(args []string) (*initConfig, error) {
 	cfg.CgroupNS = strings.TrimPrefix(*cgroupns, "private")
 	if cfg.Restart, err = parseRestart(*restart); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
+	}
+	for _, v := range *volumes {
+		m, err := parseVolume(v)
+		if err != nil {
+			return nil, fmt.Errorf("run: %w", err)
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	for _, v := range *tmpfs {
+		m, err := parseTmpfs(v)
+		if err != nil {
+			return nil, fmt.Errorf("run: %w", err)
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
 	}
 	switch {
 	case cfg.Restart != nil && !cfg.Detach:

@@ -56,6 +56,9 @@ type container struct {
 
 	// oomBase is the group's OOM kill count when the command (re)started.
 	oomBase int64
+
+	// dropVolumes: rm -v removes the anonymous volumes with the container (overlay.go).
+	dropVolumes bool
 }
 
 // logPath is where a detached container's output goes (monitor.go).

@@ -1,0 +1,234 @@
+// Host side: named volumes, directories the engine keeps for containers (volume ...).
+
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+	"time"
+)
+
+// A volume is a directory under the data root that outlives containers: the place for
+// data that must not vanish with a container's layer.
+//
+//	/var/lib/contain/volumes/cache/
+//	├── volume.json   name, creation time, anonymous or not
+//	└── _data/        what containers see at the volume's target
+//
+// `-v cache:/data` creates it on first use; `-v /data` makes an anonymous one, which
+// `rm -v` and `run --rm` remove with the container. A named volume stays until
+// `volume rm`, as with docker.
+type volume struct {
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	Anonymous bool      `json:"anonymous,omitempty"`
+}
+
+func volumeDir(name string) string { return filepath.Join(dataRoot, "volumes", name) }
+
+func (v *volume) data() string { return filepath.Join(volumeDir(v.Name), "_data") }
+
+func randomID() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ensureVolume returns the volume, creating it if needed. It takes the state lock: two
+// runs that create one volume at once make it once.
+func ensureVolume(name string, anonymous bool) (*volume, error) {
+	unlock, err := lockState()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if v, err := readVolume(name); err == nil {
+		return v, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	return createVolume(name, anonymous)
+}
+
+// createVolume makes a volume; the caller holds the state lock.
+func createVolume(name string, anonymous bool) (*volume, error) {
+	v := &volume{Name: name, CreatedAt: time.Now(), Anonymous: anonymous}
+	debugf("create volume %s (shell: mkdir -p %s)", name, v.data())
+	if err := os.MkdirAll(v.data(), 0o755); err != nil {
+		return nil, fmt.Errorf("volume %s: %w", name, err)
+	}
+	data, _ := json.Marshal(v)
+	if err := os.WriteFile(filepath.Join(volumeDir(name), "volume.json"), data, 0o600); err != nil {
+		_ = os.RemoveAll(volumeDir(name))
+		return nil, fmt.Errorf("volume %s: %w", name, err)
+	}
+	return v, nil
+}
+
+func readVolume(name string) (*volume, error) {
+	data, err := os.ReadFile(filepath.Join(volumeDir(name), "volume.json"))
+	if err != nil {
+		return nil, err
+	}
+	v := &volume{}
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, fmt.Errorf("volume %s: %w", name, err)
+	}
+	return v, nil
+}
+
+func listVolumes() ([]*volume, error) {
+	entries, err := os.ReadDir(filepath.Join(dataRoot, "volumes"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var all []*volume
+	for _, e := range entries {
+		if v, err := readVolume(e.Name()); err == nil {
+			all = append(all, v)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	return all, nil
+}
+
+// usersOf lists the containers, running or not, whose mounts use the volume.
+func usersOf(name string) ([]string, error) {
+	all, err := listContainers()
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, c := range all {
+		for _, m := range c.Config.Mounts {
+			if m.Type == "volume" && m.Source == name {
+				users = append(users, c.Name)
+			}
+		}
+	}
+	return users, nil
+}
+
+// removeVolume removes a volume that no container uses; the caller holds the state lock.
+func removeVolume(name string) error {
+	if _, err := readVolume(name); err != nil {
+		return fmt.Errorf("no such volume: %s", name)
+	}
+	users, err := usersOf(name)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return fmt.Errorf("volume %s is in use by container %s", name, users[0])
+	}
+	debugf("remove volume %s (shell: rm -rf %s)", name, volumeDir(name))
+	return os.RemoveAll(volumeDir(name))
+}
+
+const volumeUsage = `Usage: contain volume COMMAND
+
+  create NAME              Create a volume
+  ls                       List volumes
+  inspect NAME...          Show volumes as JSON
+  rm NAME...               Remove volumes that no container uses
+  prune                    Remove every volume that no container uses
+`
+
+// volumeCmd is `contain volume ...`.
+func volumeCmd(args []string) error {
+	fs := newFlagSet("volume")
+	if err := parseFlags(fs, args, volumeUsage); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprint(os.Stderr, volumeUsage)
+		return &exitError{code: exitEngine}
+	}
+	sub, rest := fs.Arg(0), fs.Args()[1:]
+	unlock, err := lockState()
+	if err != nil {
+		return fmt.Errorf("volume: %w", err)
+	}
+	defer unlock()
+	switch sub {
+	case "create":
+		if len(rest) != 1 || !volumeName.MatchString(rest[0]) {
+			return errors.New("volume create: want one NAME of [a-zA-Z0-9][a-zA-Z0-9_.-]*")
+		}
+		if _, err := readVolume(rest[0]); err == nil {
+			fmt.Println(rest[0]) // docker's create is idempotent too
+			return nil
+		}
+		if _, err := createVolume(rest[0], false); err != nil {
+			return fmt.Errorf("volume create: %w", err)
+		}
+		fmt.Println(rest[0])
+		return nil
+	case "ls":
+		all, err := listVolumes()
+		if err != nil {
+			return fmt.Errorf("volume ls: %w", err)
+		}
+		w := tabwriter.NewWriter(os.Stdout, 0, 0, 3, ' ', 0)
+		fmt.Fprintln(w, "DRIVER\tVOLUME NAME")
+		for _, v := range all {
+			fmt.Fprintf(w, "local\t%s\n", v.Name)
+		}
+		return w.Flush()
+	case "inspect":
+		return volumeInspect(rest)
+	case "rm":
+		if len(rest) == 0 {
+			return errors.New("volume rm: usage: contain volume rm NAME...")
+		}
+		return eachName("volume rm", rest, removeVolume)
+	case "prune":
+		all, err := listVolumes()
+		if err != nil {
+			return fmt.Errorf("volume prune: %w", err)
+		}
+		for _, v := range all {
+			if users, err := usersOf(v.Name); err == nil && len(users) == 0 {
+				if err := os.RemoveAll(volumeDir(v.Name)); err == nil {
+					fmt.Println(v.Name)
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("volume: unknown command %q (see 'contain volume --help')", sub)
+}
+
+func volumeInspect(names []string) error {
+	if len(names) == 0 {
+		return errors.New("volume inspect: usage: contain volume inspect NAME...")
+	}
+	type view struct {
+		Name       string    `json:"Name"`
+		Driver     string    `json:"Driver"`
+		Mountpoint string    `json:"Mountpoint"`
+		CreatedAt  time.Time `json:"CreatedAt"`
+		Anonymous  bool      `json:"Anonymous"`
+		UsedBy     []string  `json:"UsedBy"`
+	}
+	views := []view{}
+	for _, name := range names {
+		v, err := readVolume(name)
+		if err != nil {
+			return fmt.Errorf("volume inspect: no such volume: %s", name)
+		}
+		users, _ := usersOf(name)
+		views = append(views, view{v.Name, "local", v.data(), v.CreatedAt, v.Anonymous,
+			users})
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "    ")
+	return enc.Encode(views)
+}
