@@ -62,6 +62,22 @@ type inspectView struct {
 	RestartCount int    `json:"RestartCount"`
 	CgroupPath   string `json:"CgroupPath"`
 	LogPath      string `json:"LogPath"`
+
+	// The container's layer and mounts (step 5), as docker shows overlay2's.
+	GraphDriver struct {
+		Name string            `json:"Name"`
+		Data map[string]string `json:"Data"`
+	} `json:"GraphDriver"`
+	Mounts []mountView `json:"Mounts"`
+}
+
+// mountView is one mount of the container, as docker shows it.
+type mountView struct {
+	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination"`
+	RW          bool   `json:"RW"`
 }
 
 // throttleView is one device limit, as docker shows it.
@@ -127,6 +143,20 @@ func (c *container) view() inspectView {
 		h.RestartPolicy.Name, h.RestartPolicy.MaximumRetryCount = p.Name, p.MaxRetries
 	}
 	s.Paused, s.Restarting, v.RestartCount = s.Status == "paused", c.Restarting, c.RestartCount
+	if l := cfg.Layer; l != nil {
+		v.GraphDriver.Name = "overlay"
+		v.GraphDriver.Data = map[string]string{"LowerDir": l.Lower, "UpperDir": l.Upper,
+			"WorkDir": l.Work, "MergedDir": l.Merged}
+	}
+	v.Mounts = []mountView{}
+	for _, m := range cfg.Mounts {
+		mv := mountView{Type: m.Type, Source: m.HostPath, Destination: m.Target,
+			RW: !m.ReadOnly}
+		if m.Type == "volume" {
+			mv.Name = m.Source
+		}
+		v.Mounts = append(v.Mounts, mv)
+	}
 	v.CgroupPath = c.Cgroup
 	if _, err := os.Stat(c.logPath()); err == nil {
 		v.LogPath = c.logPath()
