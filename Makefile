@@ -9,10 +9,12 @@ GO      ?=
 # (netgo, osusergo), and glibc linked in for the cgo of step 3 on. See docs/performance.md.
 export GOFLAGS ?= -tags=netgo,osusergo -ldflags=-extldflags=-static
 ROOTFS  ?= /var/lib/contain/rootfs
-# The engine's state root and cgroup parent (its --root and --cgroup-parent, from step 3
-# and step 4): make stepN runs its containers there, make clean cleans there.
+# The engine's state root, cgroup parent and data root (its --root, --cgroup-parent and
+# --data-root, from steps 3, 4 and 5): make stepN runs its containers there, make clean
+# cleans there.
 STATE_ROOT    ?= /run/contain
 CGROUP_PARENT ?= contain
+DATA_ROOT     ?= /var/lib/contain
 BUILD   ?= $(CURDIR)/build
 # Package groups of tools/deps.sh: make test installs TEST_DEPS, make deps DEPS. Images
 # (skopeo, umoci, docker-registry) only once a step has them (step 7 on).
@@ -47,6 +49,7 @@ help: ## Show this help
 	@echo
 	@echo 'Steps: $(STEPS)'
 	@echo 'Variables: ROOTFS=$(ROOTFS) STATE_ROOT=$(STATE_ROOT) CGROUP_PARENT=$(CGROUP_PARENT)'
+	@echo '           DATA_ROOT=$(DATA_ROOT)'
 	@echo '  BUILD=$(BUILD) GO=$(or $(GO),(found by tools/go.sh)) CMD DEPS N PART CODE FILE STAT'
 
 build: ## Build the contain binary of every step into build/bin/stepNN/
@@ -60,8 +63,8 @@ rootfs: $(ROOTFS)/bin/probe ## Build the busybox root filesystem (with the probe
 $(ROOTFS)/bin/probe: tools/mkrootfs.sh $(wildcard tools/probe/*.go)
 	$(withgo) tools/mkrootfs.sh $(ROOTFS)
 
-# The engine's global flags exist from step 3 (--root) and step 4 (--cgroup-parent), and
-# run --rm from step 3: pass each to the steps that have it.
+# The engine's global flags exist from step 3 (--root), step 4 (--cgroup-parent) and step 5
+# (--data-root), and run --rm from step 3: pass each to the steps that have it.
 step%: rootfs ## make stepN: a shell in a step-N container; CMD='...' runs that instead
 ##  (CMD goes to the container's sh -c untouched: CMD='echo $$ $HOME')
 	@d=$(call stepdir,$*); test -n "$$d" || { echo "make: no step $*" >&2; exit 2; }; \
@@ -70,6 +73,7 @@ step%: rootfs ## make stepN: a shell in a step-N container; CMD='...' runs that 
 	usage=$$($$bin --help 2>&1) || true; global=; rm=; \
 	case $$usage in *--root*) global="--root $(STATE_ROOT)";; esac; \
 	case $$usage in *--cgroup-parent*) global="$$global --cgroup-parent $(CGROUP_PARENT)";; esac; \
+	case $$usage in *--data-root*) global="$$global --data-root $(DATA_ROOT)";; esac; \
 	case $$($$bin run --help 2>&1) in *--rm*) rm=--rm;; esac; \
 	if [ -n "$$CMD" ]; then exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh -c "$$CMD"; \
 	else exec $$bin $$global run $$rm --rootfs $(ROOTFS) /bin/sh; fi
@@ -115,11 +119,13 @@ bench: ## Time `run /bin/true` for every step, runc and crun; write docs/perform
 clean: ## Remove build/ and what crashed runs left, only what is recorded as theirs:
 ##  every container recorded in STATE_ROOT, running or not (its PID killed only
 ##  if /proc/PID/stat has the recorded start time, its recorded cgroup removed
-##  only if below <cgroup2 mount>/CGROUP_PARENT/), mounts below ROOTFS, and a
+##  only if below <cgroup2 mount>/CGROUP_PARENT/, its layer DATA_ROOT/containers/ID
+##  removed), mounts below ROOTFS, and a
 ##  test run's leftovers, named after its PID (netns and cgroup
 ##  contain-test-PID-N, /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*,
 ##  /tmp/contain-test-bin-PID-*), only once process PID no longer exists
-	tools/clean.sh --root $(STATE_ROOT) --cgroup-parent $(CGROUP_PARENT) --rootfs $(ROOTFS)
+	tools/clean.sh --root $(STATE_ROOT) --cgroup-parent $(CGROUP_PARENT) --rootfs $(ROOTFS) \
+		--data-root $(DATA_ROOT)
 	rm -rf $(BUILD)
 
 distclean: clean ## clean, and remove the root filesystem too

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# clean.sh [--root DIR] [--cgroup-parent NAME] [--rootfs DIR]: remove what crashed runs
-# left behind, and only what is recorded as theirs (`make clean` passes STATE_ROOT,
-# CGROUP_PARENT and ROOTFS). Other engines, other state roots and live test runs that
+# clean.sh [--root DIR] [--cgroup-parent NAME] [--rootfs DIR] [--data-root DIR]: remove
+# what crashed runs left behind, and only what is recorded as theirs (`make clean` passes
+# STATE_ROOT, CGROUP_PARENT, ROOTFS and DATA_ROOT). Other engines, other state roots and live test runs that
 # share this machine are never touched.
 #
 # - Every container recorded in the state root DIR (default /run/contain), running or not:
 #   each DIR/ID/state.json. Its process ("pid") is killed only if /proc/PID/stat still has the
 #   recorded start time ("pid_start"): a PID alone may have been reused by anything. Its
 #   cgroup ("cgroup") is emptied and removed only if the path is below
-#   <cgroup2 mount>/NAME/ (default contain). Then the state dir goes.
+#   <cgroup2 mount>/NAME/ (default contain). Its layer (step 5), DATA/containers/ID of the
+#   data root DATA (default /var/lib/contain), is removed. Then the state dir goes, and
+#   the half-made ones (.new-ID) that an engine killed while creating them left.
+#   Volumes are data: they stay (contain volume rm, prune).
 # - Mounts below the rootfs DIR (default /var/lib/contain/rootfs), e.g. a /proc mounted by
 #   hand in a step-1 container; mounts anywhere else stay.
 # - A dead test run's leftovers. The test kit names everything after the test process's
@@ -26,18 +29,24 @@ say() { echo "clean: $*"; }
 state_root=/run/contain
 parent=contain
 rootfs=/var/lib/contain/rootfs
+data_root=/var/lib/contain
 while [ $# -gt 0 ]; do
 	case $1 in
 	--root) state_root=${2:?--root DIR}; shift 2 ;;
 	--cgroup-parent) parent=${2:?--cgroup-parent NAME}; shift 2 ;;
 	--rootfs) rootfs=${2:?--rootfs DIR}; shift 2 ;;
-	*) echo "usage: $0 [--root DIR] [--cgroup-parent NAME] [--rootfs DIR]" >&2; exit 2 ;;
+	--data-root) data_root=${2:?--data-root DIR}; shift 2 ;;
+	*)
+		echo "usage: $0 [--root DIR] [--cgroup-parent NAME] [--rootfs DIR] [--data-root DIR]" >&2
+		exit 2
+		;;
 	esac
 done
 [ "$(id -u)" -eq 0 ] || die "must run as root: sudo $0"
 # Absolute and without .. (every check below compares path prefixes).
 state_root=$(realpath -m -- "$state_root")
 rootfs=$(realpath -m -- "$rootfs")
+data_root=$(realpath -m -- "$data_root")
 # "Below /" would be every mount of the machine.
 [ "$rootfs" != / ] || die "--rootfs /: refusing to unmount everything below /"
 # A name below the cgroup2 mount, as the engine's --cgroup-parent: relative, no "..".
@@ -114,11 +123,11 @@ umount_below() {
 		done
 }
 
-# clean_state ROOT PARENT_RE: remove the containers recorded under the state root ROOT.
-# PARENT_RE: a regular expression for the cgroup parents (below the cgroup2 mount) their
-# recorded cgroups may be in.
+# clean_state ROOT PARENT_RE [DATA]: remove the containers recorded under the state root
+# ROOT. PARENT_RE: a regular expression for the cgroup parents (below the cgroup2 mount)
+# their recorded cgroups may be in. DATA: the data root that holds their layers.
 clean_state() {
-	local root=$1 parent_re=$2 state dir pid start cgroup lockfd
+	local root=$1 parent_re=$2 data=${3:-} state dir pid start cgroup lockfd id
 	for state in "$root"/*/state.json; do
 		[ -f "$state" ] || continue
 		dir=${state%/state.json}
@@ -147,14 +156,25 @@ clean_state() {
 		if [ -e "$root/lock" ] && exec {lockfd}<"$root/lock"; then
 			flock -w 10 "$lockfd" || say "$root/lock: still locked after 10 s, going on"
 		fi
+		id=${dir##*/}
+		if [[ -n $data && $id =~ ^[0-9a-f]{64}$ && -d $data/containers/$id ]]; then
+			umount_below "$data/containers/$id"
+			rm -rf --one-file-system -- "$data/containers/$id"
+			say "removed layer $data/containers/$id"
+		fi
 		rm -rf -- "$dir"
 		if [ -n "${lockfd:-}" ]; then exec {lockfd}<&-; lockfd=; fi
 		say "removed container state $dir"
 	done
+	for dir in "$root"/.new-*; do
+		[ -d "$dir" ] || continue
+		rm -rf -- "$dir"
+		say "removed half-made container state $dir"
+	done
 }
 
 # 1. The containers of the given state root and cgroup parent.
-clean_state "$state_root" "${parent//./\\.}"
+clean_state "$state_root" "${parent//./\\.}" "$data_root"
 
 # 2. Mounts below the rootfs.
 umount_below "$rootfs"
@@ -178,7 +198,9 @@ for pid in $pids; do
 	say "test run $pid is gone: removing what it left"
 	# Its sandboxes' containers (their cgroups: the run's contain-test-PID-N groups).
 	for dir in /tmp/contain-sandbox-"$pid"-*/; do
-		if [ -d "$dir/state" ]; then clean_state "${dir%/}/state" "contain-test-$pid-[0-9]+"; fi
+		if [ -d "$dir/state" ]; then
+			clean_state "${dir%/}/state" "contain-test-$pid-[0-9]+" "${dir%/}/data"
+		fi
 	done
 	# Its network namespaces, with whatever still runs in them.
 	for ns in $netns; do
