@@ -1,11 +1,16 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"contain/testkit"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // exec joins every namespace of a running container: its PIDs, mounts and hostname.
@@ -39,4 +44,27 @@ func TestExecBadInput(t *testing.T) {
 	r = sb.Run(t, "", "exec", "nobody")
 	assert.Equal(t, 125, r.Code)
 	assert.Equal(t, "contain: exec: usage: contain exec CONTAINER CMD [ARG...]\n", r.Stderr)
+}
+
+// exec joins a container only once its command runs: before that, its first process is
+// still the engine setting it up, with the host's mounts in its mount namespace. Here a
+// state file names a live process whose setup never finished (no start time of the
+// command): exec refuses it.
+func TestExecBeforeStart(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	sleeper := exec.Command("sleep", "30")
+	require.NoError(t, sleeper.Start())
+	t.Cleanup(func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() })
+	id := strings.Repeat("5e", 32)
+	state := fmt.Sprintf(`{"id": %q, "name": "setup", "pid": %d, "pid_start": %d,
+		"config": {"rootfs": "/", "args": ["sleep"], "env": []}}`,
+		id, sleeper.Process.Pid, processStart(sleeper.Process.Pid))
+	dir := filepath.Join(sb.State, id)
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "state.json"), []byte(state), 0o600))
+	r := sb.Run(t, "", "exec", "setup", "true")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "contain: exec: container setup is still being set up: try again\n",
+		r.Stderr)
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // defaultRootfs is where `make rootfs` puts the busybox tree.
@@ -202,6 +203,10 @@ func startContainer(c *container, stdin, stdout, stderr *os.File,
 
 	// 5. The command runs: from now on, signals sent to the engine are the command's.
 	relay.start(cmd.Process)
+	c.StartedAt = time.Now() // exec may join it now
+	if err := c.save(); err != nil {
+		return nil, p.abort(err)
+	}
 	return p, nil
 }
 

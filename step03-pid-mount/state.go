@@ -37,6 +37,10 @@ type container struct {
 	Pid      int    `json:"pid"`
 	PidStart uint64 `json:"pid_start"`
 
+	// StartedAt is when the command started: until then the child is still setting the
+	// container up, and exec must not join it.
+	StartedAt time.Time `json:"started_at,omitempty"`
+
 	Config  *initConfig `json:"config"`
 	Created time.Time   `json:"created"`
 }

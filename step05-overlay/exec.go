@@ -36,6 +36,9 @@ func execCmd(args []string) error {
 	if !c.running() {
 		return fmt.Errorf("exec: container %s is not running", c.Name)
 	}
+	if c.StartedAt.IsZero() {
+		return fmt.Errorf("exec: container %s is still being set up: try again", c.Name)
+	}
 	if c.paused() {
 		return fmt.Errorf("exec: container %s is paused: unpause it first", c.Name)
 	}

@@ -302,7 +302,6 @@ func startContainer(c *container, stdin, stdout, stderr *os.File,
 	// The child waits for its configuration, so it is alive: record its PID and start time
 	// now. From here on, even if the engine is killed, ps and rm find the container.
 	c.Pid, c.PidStart = cmd.Process.Pid, processStart(cmd.Process.Pid)
-	c.StartedAt = time.Now()
 	if err := c.save(); err != nil {
 		return nil, p.abort(err)
 	}
@@ -325,6 +324,10 @@ func startContainer(c *container, stdin, stdout, stderr *os.File,
 
 	// 5. The command runs: from now on, signals sent to the engine are the command's.
 	relay.start(cmd.Process)
+	c.StartedAt = time.Now() // exec may join it now
+	if err := c.save(); err != nil {
+		return nil, p.abort(err)
+	}
 	return p, nil
 }
 

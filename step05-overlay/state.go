@@ -37,14 +37,17 @@ type container struct {
 	Pid      int    `json:"pid"`
 	PidStart uint64 `json:"pid_start"`
 
+	// StartedAt is when the command started: until then the child is still setting the
+	// container up, and exec must not join it.
+	StartedAt time.Time `json:"started_at,omitempty"`
+
 	Config  *initConfig `json:"config"`
 	Created time.Time   `json:"created"`
 
 	// Cgroup is the container's cgroup directory (cgroups.go).
 	Cgroup string `json:"cgroup,omitempty"`
 
-	// How the command ran and ended, recorded by the engine or the monitor that waits for it.
-	StartedAt  time.Time `json:"started_at,omitempty"`
+	// How the command ended, recorded by the engine or the monitor that waits for it.
 	FinishedAt time.Time `json:"finished_at,omitempty"`
 	ExitCode   int       `json:"exit_code"`
 	OOMKilled  bool      `json:"oom_killed"`
