@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -96,7 +97,7 @@ func layerChanges(l *layer) ([]change, error) {
 
 // isWhiteout tells a whiteout: a character device with device number 0/0.
 func isWhiteout(info fs.FileInfo) bool {
-	st, ok := info.Sys().(*unix.Stat_t)
+	st, ok := info.Sys().(*syscall.Stat_t) // what os.Lstat gives, not unix.Stat_t
 	return ok && info.Mode()&fs.ModeCharDevice != 0 && st.Rdev == 0
 }
 
