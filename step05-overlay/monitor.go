@@ -101,7 +101,8 @@ func monitorCmd(args []string) error {
 	c.Config.Debug = false
 	p, err := startContainer(c, null, log, log, relay)
 	if err != nil {
-		_ = c.destroy() // it never ran: nothing of it stays
+		c.dropVolumes = true // it never ran: nothing of it stays, nor its anonymous volumes
+		_ = c.destroy()
 		return report(err)
 	}
 	_ = pipe.send(syncMsg{Pid: c.Pid})

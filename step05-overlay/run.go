@@ -245,7 +245,8 @@ func defaultEnv() []string {
 func runContainer(c *container, relay *signalRelay) error {
 	p, err := startContainer(c, os.Stdin, os.Stdout, os.Stderr, relay)
 	if err != nil {
-		_ = c.destroy() // it never ran: nothing of it stays
+		c.dropVolumes = true // it never ran: nothing of it stays, nor its anonymous volumes
+		_ = c.destroy()
 		return err
 	}
 	status := p.wait()
