@@ -192,6 +192,7 @@ func TestOverlayEngineKilled(t *testing.T) {
 		return sb.Run(t, "", "exec", "crash", "cat", "/w").Stdout == "layer\n"
 	})
 	l := layerOf(t, sb, "crash")
+	assert.Equal(t, rootfs, l.Lower, "the last --rootfs given wins")
 	assert.DirExists(t, l.dir())
 
 	assert.Equal(t, "crash\n", sb.Contain(t, "rm", "-f", "crash"))
