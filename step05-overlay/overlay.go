@@ -53,11 +53,11 @@ func newLayer(id, lower string) (*layer, error) {
 
 func (l *layer) make() error {
 	dir := filepath.Dir(l.Upper)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return fmt.Errorf("layer: %w", err)
-	}
 	if err := checkUpperFS(filepath.Dir(dir)); err != nil {
 		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return fmt.Errorf("layer: %w", err)
 	}
 	debugf("layer %s (shell: mkdir -p %[1]s/{upper,work,merged})", dir)
 	for _, d := range []string{dir, l.Upper, l.Work, l.Merged} {
@@ -70,9 +70,15 @@ func (l *layer) make() error {
 
 // checkUpperFS refuses a data root that overlay cannot write to: an upper dir on an
 // overlay (a VM or container whose own root is one) fails with a bare "invalid argument".
+// It looks at the nearest directory that exists, so that a refusal leaves nothing made.
 func checkUpperFS(dir string) error {
 	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
+	err := unix.Statfs(dir, &st)
+	for errors.Is(err, unix.ENOENT) && dir != filepath.Dir(dir) {
+		dir = filepath.Dir(dir)
+		err = unix.Statfs(dir, &st)
+	}
+	if err != nil {
 		return fmt.Errorf("layer: %w", err)
 	}
 	if st.Type == unix.OVERLAYFS_SUPER_MAGIC {
