@@ -40,6 +40,9 @@ func cpCmd(args []string) error {
 	if fs.NArg() != 2 {
 		return errors.New("cp: usage: contain cp SRC DST (one of them CONTAINER:PATH)")
 	}
+	if fs.Arg(0) == "-" || fs.Arg(1) == "-" {
+		return errors.New("cp: - (docker's tar stream) is not supported: name a file")
+	}
 	srcName, srcPath, srcIn := splitContainerPath(fs.Arg(0))
 	dstName, dstPath, dstIn := splitContainerPath(fs.Arg(1))
 	if srcIn == dstIn {
