@@ -19,7 +19,7 @@ func TestPID1(t *testing.T) {
 }
 
 // The container's mount table holds its rootfs, /proc, a read-only /sys and a small /dev,
-// and nothing of the host's.
+// and nothing of the host's; since step 4, its own cgroup too, read-only (cgroupns.go).
 func TestMountTable(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	out := sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "probe", "mounts")
@@ -27,12 +27,12 @@ func TestMountTable(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(line)
 		points = append(points, f[0])
-		if f[0] == "/sys" {
-			assert.Regexp(t, `^ro,`, f[2], "/sys is read-only")
+		if f[0] == "/sys" || f[0] == "/sys/fs/cgroup" {
+			assert.Regexp(t, `^ro,`, f[2], "%s is read-only", f[0])
 		}
 	}
 	assert.Equal(t, []string{"/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm",
-		"/dev/mqueue"}, points)
+		"/dev/mqueue", "/sys/fs/cgroup"}, points)
 
 	out = sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "ls", "/dev")
 	assert.Equal(t, "fd\nfull\nmqueue\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\n"+
