@@ -251,6 +251,7 @@ func TestDeviceReadBps(t *testing.T) {
 	out := sb.Contain(t, "run", "--rm", "--rootfs", testkit.Rootfs(t),
 		"--device-read-bps", disk+":1mb", "sh", "-c", script)
 	took := uptimeDelta(t, out)
+	t.Logf("2 MiB read in %v", took)
 	// Only a lower bound: the VM is slow, and the kernel lets the first read through at
 	// once. Unlimited, the read takes a small fraction of a second.
 	assert.GreaterOrEqual(t, took, 1500*time.Millisecond, "2 MiB at 1 MiB/s")
