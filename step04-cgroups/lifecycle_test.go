@@ -170,6 +170,13 @@ func TestStats(t *testing.T) {
 func TestEngineKilled(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	c := startBackground(t, sb, "orphan", "probe", "sleep", "30")
+	// ps says running as soon as the child exists, but the child dies if the engine does
+	// before it has sent the configuration: wait until the command itself runs.
+	pid := containerPid(t, sb, "orphan")
+	testkit.Eventually(t, "probe runs", func() bool {
+		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+		return strings.HasPrefix(string(cmdline), "probe\x00")
+	})
 	require.NoError(t, c.cmd.Process.Kill())
 	c.wait(t)
 	assert.Regexp(t, `\n[0-9a-f]{12} +orphan +\d+ +running `, sb.Contain(t, "ps"))
