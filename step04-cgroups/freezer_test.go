@@ -91,7 +91,12 @@ func TestPauseErrors(t *testing.T) {
 func TestStopPaused(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "frozen", "sh", "-c",
-		"trap 'exit 7' TERM; while true; do sleep 0.1; done")
+		"trap 'exit 7' TERM; echo ready; while true; do sleep 0.1; done")
+	// Until the trap is set, the shell is a PID 1 without a handler: the SIGTERM would be
+	// lost, and the test would measure the grace period.
+	testkit.Eventually(t, "the trap is set", func() bool {
+		return sb.Contain(t, "logs", "frozen") == "ready\n"
+	})
 	sb.Contain(t, "pause", "frozen")
 	start := time.Now()
 	assert.Equal(t, "frozen\n", sb.Contain(t, "stop", "frozen")) // a grace period of 10 s
