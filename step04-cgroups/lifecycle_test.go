@@ -40,9 +40,12 @@ func TestStopTimeout(t *testing.T) {
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "stubborn", "sh", "-c",
 		"probe sigignore & exec probe sigignore")
 	dir := inspectOne(t, sb, "stubborn").CgroupPath
-	testkit.Eventually(t, "two processes", func() bool {
-		return len(strings.Fields(readValue(dir, "cgroup.procs"))) == 2
+	// Each prints ready once it ignores SIGTERM. Before that, a SIGTERM ends a Go program
+	// (here with status 2: as PID 1 it survives its own re-raised signal, and exits).
+	testkit.Eventually(t, "two processes ignore SIGTERM", func() bool {
+		return sb.Contain(t, "logs", "stubborn") == "ready\nready\n"
 	})
+	assert.Len(t, strings.Fields(readValue(dir, "cgroup.procs")), 2)
 	start := time.Now()
 	assert.Equal(t, "stubborn\n", sb.Contain(t, "stop", "-t", "2", "stubborn"))
 	took := time.Since(start)
@@ -59,7 +62,11 @@ func TestStopTimeout(t *testing.T) {
 func TestStopGraceful(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "polite", "sh", "-c",
-		"trap 'exit 7' TERM; while true; do sleep 0.1; done")
+		"trap 'exit 7' TERM; echo ready; while true; do sleep 0.1; done")
+	// Until the trap is set, the shell is a PID 1 without a handler: SIGTERM would be lost.
+	testkit.Eventually(t, "the trap is set", func() bool {
+		return sb.Contain(t, "logs", "polite") == "ready\n"
+	})
 	start := time.Now()
 	sb.Contain(t, "stop", "polite")
 	assert.Less(t, time.Since(start), 5*time.Second)
