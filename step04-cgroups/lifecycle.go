@@ -70,6 +70,17 @@ func eachName(op string, names []string, do func(string) error) error {
 // stop asks the first process to end, then kills the whole group after the grace period.
 func (c *container) stop(grace time.Duration) error {
 	c.markStopped() // by hand: no restart policy brings it back (restart.go)
+	if c.Restarting {
+		// Between two runs: the monitor sees the mark within 50 ms, or has just started
+		// the command again. Look again once it has done either.
+		waitFor(func() bool {
+			now, err := findContainer(c.ID)
+			if err == nil {
+				*c = *now
+			}
+			return err != nil || !c.Restarting
+		}, 5*time.Second)
+	}
 	if !c.running() {
 		return nil
 	}

@@ -102,12 +102,12 @@ func (c *container) supervise(p *process, start func() (*process, error)) {
 			return // removed (rm -f)
 		}
 		debugf("restart %s in %v (policy %s)", c.Name, delay, policy.Name)
-		time.Sleep(delay)
-		c.Restarting = false
-		if c.stoppedByHand() {
+		if !c.waitToRestart(delay) {
+			c.Restarting = false
 			_ = c.save()
 			return
 		}
+		c.Restarting = false
 		c.RestartCount++
 		c.FinishedAt, c.ExitCode, c.OOMKilled = time.Time{}, 0, false
 		c.oomBase = oomKills(c.Cgroup) // the group's counter goes on from here
@@ -116,7 +116,32 @@ func (c *container) supervise(p *process, start func() (*process, error)) {
 			c.finish(exitEngine) // start wrote why to the container's log
 			return
 		}
+		if c.stoppedByHand() {
+			c.killAll() // stopped while it started again: stop waits for this end
+		}
 	}
+}
+
+// waitToRestart waits before a restart, and looks every 50 ms whether the container was
+// stopped by hand or removed meanwhile: then it gives up at once.
+func (c *container) waitToRestart(delay time.Duration) bool {
+	gone := func() bool {
+		_, err := os.Stat(c.dir())
+		return err != nil || c.stoppedByHand()
+	}
+	for end := time.Now().Add(delay); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if gone() {
+			return false
+		}
+	}
+	return !gone()
+}
+
+// live tells whether the container runs, or is about to run again: logs -f follows it
+// across restarts. It reads the state again, since the monitor changes it.
+func (c *container) live() bool {
+	now, err := findContainer(c.ID)
+	return err == nil && (now.running() || now.Restarting)
 }
 
 var errRestartNeedsDetach = errors.New("--restart needs -d: the monitor of a detached " +

@@ -88,7 +88,9 @@ func TestNextDelay(t *testing.T) {
 func TestRestartOnFailure(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "flaky",
-		"--restart", "on-failure:2", "sh", "-c", "echo try; exit 3")
+		"--restart", "on-failure:2", "sh", "-c", "sleep 0.2; echo try; exit 3")
+	// logs -f follows the container across its restarts, to its last end.
+	assert.Equal(t, "try\ntry\ntry\n", sb.Contain(t, "logs", "-f", "flaky"))
 	testkit.Eventually(t, "two restarts, then exited", func() bool {
 		v := inspectOne(t, sb, "flaky")
 		return v.State.Status == "exited" && v.RestartCount == 2

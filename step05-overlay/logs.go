@@ -40,7 +40,7 @@ func logsCmd(args []string) error {
 	for {
 		// Look first, then copy: once the container has ended, its last words are in
 		// the file before we read it.
-		alive := *follow && c.running()
+		alive := *follow && c.live()
 		n, err := io.Copy(os.Stdout, f)
 		if err != nil {
 			return fmt.Errorf("logs: %w", err)
