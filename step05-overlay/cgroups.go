@@ -148,6 +148,9 @@ func checkControllers(root string, res *resources) ([]string, error) {
 
 // cgroupV1Mount returns where a controller is mounted as cgroup v1, if it is.
 func cgroupV1Mount(controller string) string {
+	if controller == "io" {
+		controller = "blkio" // cgroup v1's name for it
+	}
 	mounts, _ := readMountinfo()
 	for _, m := range mounts {
 		if m.fstype == "cgroup" && contains(strings.Split(m.super, ","), controller) {

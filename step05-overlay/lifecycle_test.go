@@ -42,9 +42,12 @@ func TestStopTimeout(t *testing.T) {
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "stubborn", "sh", "-c",
 		"probe sigignore & exec probe sigignore")
 	dir := inspectOne(t, sb, "stubborn").CgroupPath
-	testkit.Eventually(t, "two processes", func() bool {
-		return len(strings.Fields(readValue(dir, "cgroup.procs"))) == 2
+	// Each prints ready once it ignores SIGTERM. Before that, a SIGTERM ends a Go program
+	// (here with status 2: as PID 1 it survives its own re-raised signal, and exits).
+	testkit.Eventually(t, "two processes ignore SIGTERM", func() bool {
+		return sb.Contain(t, "logs", "stubborn") == "ready\nready\n"
 	})
+	assert.Len(t, strings.Fields(readValue(dir, "cgroup.procs")), 2)
 	start := time.Now()
 	assert.Equal(t, "stubborn\n", sb.Contain(t, "stop", "-t", "2", "stubborn"))
 	took := time.Since(start)
@@ -61,7 +64,11 @@ func TestStopTimeout(t *testing.T) {
 func TestStopGraceful(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "polite", "sh", "-c",
-		"trap 'exit 7' TERM; while true; do sleep 0.1; done")
+		"trap 'exit 7' TERM; echo ready; while true; do sleep 0.1; done")
+	// Until the trap is set, the shell is a PID 1 without a handler: SIGTERM would be lost.
+	testkit.Eventually(t, "the trap is set", func() bool {
+		return sb.Contain(t, "logs", "polite") == "ready\n"
+	})
 	start := time.Now()
 	sb.Contain(t, "stop", "polite")
 	assert.Less(t, time.Since(start), 5*time.Second)
@@ -134,16 +141,15 @@ func TestStartFailureLeavesNothing(t *testing.T) {
 }
 
 // The first process is inside the container's cgroup from its first instruction (clone
-// into the cgroup), and so is a process started by exec.
+// into the cgroup), and so is a process started by exec. The container has a cgroup
+// namespace of its own (cgroupns_test.go), whose root is its group: inside, that group
+// reads as /.
 func TestCgroupPlacement(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "cg",
 		"probe", "sleep", "30")
 	v := inspectOne(t, sb, "cg")
-	root, err := cgroup2Mount()
-	require.NoError(t, err)
-	want := "0::" + strings.TrimPrefix(v.CgroupPath, root) + "\n"
-	assert.Equal(t, want, readV2Line(t, sb.Contain(t, "exec", "cg", "probe", "cgroup")))
+	assert.Equal(t, "0::/\n", readV2Line(t, sb.Contain(t, "exec", "cg", "probe", "cgroup")))
 	procs := strings.Fields(readValue(v.CgroupPath, "cgroup.procs"))
 	assert.Contains(t, procs, strconv.Itoa(v.State.Pid))
 }
@@ -173,6 +179,13 @@ func TestStats(t *testing.T) {
 func TestEngineKilled(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	c := startBackground(t, sb, "orphan", "probe", "sleep", "30")
+	// ps says running as soon as the child exists, but the child dies if the engine does
+	// before it has sent the configuration: wait until the command itself runs.
+	pid := containerPid(t, sb, "orphan")
+	testkit.Eventually(t, "probe runs", func() bool {
+		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+		return strings.HasPrefix(string(cmdline), "probe\x00")
+	})
 	require.NoError(t, c.cmd.Process.Kill())
 	c.wait(t)
 	assert.Regexp(t, `\n[0-9a-f]{12} +orphan +\d+ +running `, sb.Contain(t, "ps"))
@@ -184,9 +197,12 @@ func TestEngineKilled(t *testing.T) {
 
 // Root in the container can move itself out of its cgroup (step 8 takes that away). stop
 // still ends it: it waits for the first process too, and kills it after the grace period.
+// The escape needs the host's cgroup namespace: in one of its own (the default), the
+// cgroup2 it mounts has its own group as the root, and the escape fails (cgroupns_test.go).
 func TestStopEscapedProcess(t *testing.T) {
 	sb := testkit.NewSandbox(t)
-	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "esc", "sh", "-c",
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "esc", "--cgroupns",
+		"host", "sh", "-c",
 		"mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && echo $$ > /tmp/cg/cgroup.procs"+
 			" && umount /tmp/cg && exec probe sigignore")
 	v := inspectOne(t, sb, "esc")

@@ -19,7 +19,7 @@ func TestPID1(t *testing.T) {
 }
 
 // The container's mount table holds its rootfs, /proc, a read-only /sys and a small /dev,
-// and nothing of the host's.
+// and nothing of the host's; since step 4, its own cgroup too, read-only (cgroupns.go).
 func TestMountTable(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	out := sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "probe", "mounts")
@@ -28,7 +28,7 @@ func TestMountTable(t *testing.T) {
 		f := strings.Fields(line)
 		points = append(points, f[0])
 		if f[0] == "/sys" || f[0] == "/sys/fs/cgroup" {
-			assert.Regexp(t, `^ro,`, f[2], "/sys is read-only")
+			assert.Regexp(t, `^ro,`, f[2], "%s is read-only", f[0])
 		}
 	}
 	// Step 4: the container's own cgroup, read-only (cgroupns.go).

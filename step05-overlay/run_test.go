@@ -132,7 +132,9 @@ func TestDebugNarration(t *testing.T) {
 	r := sb.Run(t, "", "--debug", "run", "--rootfs", rootfs, "true")
 	require.Equal(t, 0, r.Code)
 	assert.Contains(t, r.Stderr, "[contain] new PID namespace")
-	assert.Contains(t, r.Stderr, "[contain] pivot_root into "+rootfs)
+	// Step 5: the rootfs is the overlay's lower layer; the root is the overlay.
+	assert.Contains(t, r.Stderr, "overlay -o lowerdir="+rootfs+",")
+	assert.Regexp(t, `\[contain\] pivot_root into \S+/merged `, r.Stderr)
 	assert.Contains(t, r.Stderr, "[contain] execve /bin/true")
 }
 
