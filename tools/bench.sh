@@ -117,6 +117,11 @@ for dir in "${steps[@]}"; do
 	if grep -q -- '--root' <<<"$usage"; then
 		args+=(--root "$work/state/$n")
 	fi
+	# From step 5 on, each container has a layer in the data root: on disk, as
+	# /var/lib/contain would be, not on the tmpfs.
+	if grep -q -- '--data-root' <<<"$usage"; then
+		args+=(--data-root "$work/data/$n")
+	fi
 	args+=(run)
 	usage=$("$bin" run --help 2>&1 || true)
 	if grep -q -- '--rm' <<<"$usage"; then
