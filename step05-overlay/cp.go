@@ -102,6 +102,9 @@ func (c *container) openRoot() (*os.File, error) {
 	if c.Config.Layer == nil {
 		return nil, fmt.Errorf("container %s has no layer", c.Name)
 	}
+	if c.Restarting {
+		return nil, fmt.Errorf("container %s is restarting: try again", c.Name)
+	}
 	// A mount namespace belongs to a thread: keep this goroutine on it from now on, so
 	// that every file operation of the copy sees the overlay.
 	runtime.LockOSThread()
@@ -115,7 +118,26 @@ func (c *container) openRoot() (*os.File, error) {
 	if err := mountOverlay(c.Config.Layer); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(c.Config.Layer.Merged, unix.O_PATH|unix.O_DIRECTORY, 0)
+	root, err := os.OpenFile(c.Config.Layer.Merged, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, err
+	}
+	// Its volumes too, as when it runs: a copy to /data lands in the volume at /data.
+	var mounts []mountSpec
+	for _, m := range c.Config.Mounts {
+		if m.Type != "tmpfs" { // a tmpfs holds nothing while the container is stopped
+			mounts = append(mounts, m)
+		}
+	}
+	sources, err := openMountSources(mounts)
+	if err == nil {
+		err = mountIn(root, mounts, sources)
+	}
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	return root, nil
 }
 
 // copyOut copies the container's src to the host's dst.
@@ -212,11 +234,17 @@ func copyIn(src string, root *os.File, dst string) error {
 	if _, err := os.Lstat(src); err != nil {
 		return err
 	}
-	name := path.Base(dst)
-	parentPath := path.Dir(dst)
+	// The name the copy gets: its own, never "/", "." or "..", which the *at calls below
+	// would take for the host's root or a way out of the directory they start from.
+	abs, err := filepath.Abs(src)
+	if err != nil || abs == "/" {
+		return fmt.Errorf("%s: name a file or directory below /", src)
+	}
+	dst = path.Clean(dst)
+	name, parentPath := path.Base(dst), path.Dir(dst)
 	if d, err := openInRoot(root, dst, unix.O_PATH|unix.O_DIRECTORY, 0); err == nil {
 		d.Close()
-		parentPath, name = dst, filepath.Base(src) // into an existing directory
+		parentPath, name = dst, filepath.Base(abs) // into an existing directory
 	}
 	parent, err := openInRoot(root, parentPath, unix.O_PATH|unix.O_DIRECTORY, 0)
 	if err != nil {
@@ -238,6 +266,9 @@ func copyIn(src string, root *os.File, dst string) error {
 
 // copyInTree copies the host's src to name in the container directory parent.
 func copyInTree(src string, parent *os.File, name string) error {
+	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+		return fmt.Errorf("%q: not a name in a directory", name)
+	}
 	st, err := os.Lstat(src)
 	if err != nil {
 		return err

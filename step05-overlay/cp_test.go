@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 	"time"
@@ -221,8 +223,8 @@ func TestCpKernelFiles(t *testing.T) {
 	for _, dst := range []string{"/proc/", "/proc/sys/kernel", "/sys/", "/tmp/kernel/"} {
 		r := sb.Run(t, "", "cp", file, "k:"+dst)
 		assert.Equal(t, 125, r.Code, dst)
-		assert.Equal(t, "contain: cp: "+dst+": refusing to write into the kernel's files "+
-			"(/proc, /sys)\n", r.Stderr)
+		assert.Equal(t, "contain: cp: "+path.Clean(dst)+": refusing to write into the "+
+			"kernel's files (/proc, /sys)\n", r.Stderr)
 	}
 }
 
@@ -254,4 +256,61 @@ func TestCpBadInput(t *testing.T) {
 	}
 	assert.Empty(t, dirNames(t, dir))
 	assert.Equal(t, "", sb.Contain(t, "diff", "c"))
+}
+
+// The name a copy gets in the container is always one plain name: "..", "." or "/" as a
+// name would make the *at calls step out of the directory they start from (in a stopped
+// container, into the layer's own directory on the host).
+func TestCpNames(t *testing.T) {
+	parent := t.TempDir()
+	into, err := os.Open(parent)
+	require.NoError(t, err)
+	defer into.Close()
+	src := t.TempDir()
+	hostFile(t, filepath.Join(src, "f"), "f\n")
+	for _, name := range []string{"..", ".", "/", "a/b", ""} {
+		assert.Error(t, copyInTree(src, into, name), name)
+	}
+	entries, err := os.ReadDir(filepath.Dir(parent))
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.NotEqual(t, "f", e.Name(), "written next to the target directory")
+	}
+
+	// From the command line: `cp .. NAME:/` copies the parent directory under its own
+	// name, inside the container.
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "--name", "stopped", "true")
+	cmd := sb.Command(context.Background(), "cp", "..", "stopped:/")
+	cmd.Dir = src
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	l := layerOf(t, sb, "stopped")
+	top, err := os.ReadDir(filepath.Dir(l.Upper))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range top {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"merged", "upper", "work"}, names, "the layer's directory")
+	assert.FileExists(t, filepath.Join(l.Upper, filepath.Base(filepath.Dir(src)),
+		filepath.Base(src), "f"))
+	r := sb.Run(t, "", "cp", "/", "stopped:/tmp")
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "contain: cp: /: name a file or directory below /\n", r.Stderr)
+}
+
+// cp to a stopped container mounts its volumes as a run would: a copy to the volume's
+// target lands in the volume.
+func TestCpStoppedVolume(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	file := filepath.Join(t.TempDir(), "f")
+	hostFile(t, file, "into the volume\n")
+	sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "--name", "vs", "-v", "cpvol:/data",
+		"true")
+	sb.Contain(t, "cp", file, "vs:/data/")
+	assert.Equal(t, "into the volume\n", sb.Contain(t, "run", "--rm", "--rootfs",
+		testkit.Rootfs(t), "-v", "cpvol:/data", "cat", "/data/f"))
+	sb.Contain(t, "rm", "vs")
+	sb.Contain(t, "volume", "rm", "cpvol")
 }

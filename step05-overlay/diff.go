@@ -5,11 +5,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,63 +58,99 @@ type change struct {
 	path string
 }
 
-// layerChanges walks the upper dir and compares each entry with the lower dir.
+// layerChanges walks the upper dir and compares each entry with the lower dir. Both are
+// read through descriptors, one name at a time, following no symlink: a symlink in the
+// rootfs, or one that a running container puts in place of a directory of its layer,
+// must not make diff list the host's files.
 func layerChanges(l *layer) ([]change, error) {
+	upper, err := os.Open(l.Upper)
+	if err != nil {
+		return nil, err
+	}
+	defer upper.Close()
+	lower, err := os.Open(l.Lower)
+	if err != nil {
+		return nil, err
+	}
+	defer lower.Close()
 	var changes []change
-	err := filepath.WalkDir(l.Upper, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == l.Upper {
-			return err
-		}
-		rel, _ := filepath.Rel(l.Upper, p)
-		name := "/" + rel
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if isWhiteout(info) {
-			changes = append(changes, change{'D', name})
-			return nil
-		}
-		_, lerr := os.Lstat(filepath.Join(l.Lower, rel))
-		switch {
-		case errors.Is(lerr, os.ErrNotExist):
-			changes = append(changes, change{'A', name})
-		case lerr != nil:
-			return lerr
-		default:
-			changes = append(changes, change{'C', name})
-		}
-		if d.IsDir() && isOpaque(p) {
-			changes = append(changes, opaqueDeletions(l, rel)...)
-		}
-		return nil
-	})
+	err = walkUpper(upper, lower, "", &changes)
 	sort.Slice(changes, func(i, j int) bool { return changes[i].path < changes[j].path })
 	return changes, err
 }
 
-// isWhiteout tells a whiteout: a character device with device number 0/0.
-func isWhiteout(info fs.FileInfo) bool {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	return ok && info.Mode()&fs.ModeCharDevice != 0 && st.Rdev == 0
+// noLinks resolves a path below a directory, one name at a time, and refuses every
+// symlink on the way (but opens one that is the last name itself, with O_PATH).
+const noLinks = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS
+
+// walkUpper lists the changes below the upper directory dir, whose path is rel.
+func walkUpper(dir, lower *os.File, rel string, changes *[]change) error {
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		p := path.Join(rel, name)
+		var st unix.Stat_t
+		if err := unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return err
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0 { // a whiteout
+			*changes = append(*changes, change{'D', "/" + p})
+			continue
+		}
+		kind := byte('A')
+		if f, err := unix.Openat2(int(lower.Fd()), p, &unix.OpenHow{
+			Flags: unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC, Resolve: noLinks}); err == nil {
+			unix.Close(f)
+			kind = 'C'
+		}
+		*changes = append(*changes, change{kind, "/" + p})
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			continue
+		}
+		fd, err := unix.Openat(int(dir.Fd()), name,
+			unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		sub := os.NewFile(uintptr(fd), p)
+		if kind == 'C' && isOpaque(sub) {
+			*changes = append(*changes, opaqueDeletions(sub, lower, p)...)
+		}
+		err = walkUpper(sub, lower, p, changes)
+		sub.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // isOpaque tells whether overlay marked a directory opaque: made anew where the rootfs
 // had one (shell: getfattr -n trusted.overlay.opaque DIR).
-func isOpaque(dir string) bool {
+func isOpaque(dir *os.File) bool {
 	buf := make([]byte, 8)
-	n, err := unix.Lgetxattr(dir, "trusted.overlay.opaque", buf)
+	n, err := unix.Fgetxattr(int(dir.Fd()), "trusted.overlay.opaque", buf)
 	return err == nil && n == 1 && buf[0] == 'y'
 }
 
 // opaqueDeletions lists the rootfs entries that an opaque directory hides: deleted, though
 // no whiteout names them.
-func opaqueDeletions(l *layer, rel string) []change {
-	entries, _ := os.ReadDir(filepath.Join(l.Lower, rel))
+func opaqueDeletions(upper, lower *os.File, rel string) []change {
+	fd, err := unix.Openat2(int(lower.Fd()), rel, &unix.OpenHow{
+		Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: noLinks})
+	if err != nil {
+		return nil // not a directory in the rootfs (or a symlink): nothing hidden
+	}
+	dir := os.NewFile(uintptr(fd), rel)
+	defer dir.Close()
+	names, _ := dir.Readdirnames(-1)
 	var out []change
-	for _, e := range entries {
-		if _, err := os.Lstat(filepath.Join(l.Upper, rel, e.Name())); err != nil {
-			out = append(out, change{'D', "/" + filepath.Join(rel, e.Name())})
+	for _, name := range names {
+		var st unix.Stat_t
+		if unix.Fstatat(int(upper.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+			out = append(out, change{'D', "/" + path.Join(rel, name)})
 		}
 	}
 	return out

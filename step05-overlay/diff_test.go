@@ -50,3 +50,17 @@ func TestDiffBadInput(t *testing.T) {
 	assert.Equal(t, "contain: diff: no such container: nosuch\n", r.Stderr)
 	assert.Equal(t, "", r.Stdout)
 }
+
+// diff follows no symlink of the rootfs: a directory the container made where the rootfs
+// has a symlink to the host's /etc (an image can hold anything) is compared with nothing,
+// and the host's files are never listed or hinted at.
+func TestDiffFollowsNoSymlink(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	rootfs := ownRootfs(t)
+	require.NoError(t, os.Symlink("/etc", filepath.Join(rootfs, "hostetc")))
+	require.NoError(t, os.Symlink("../../../../../etc", filepath.Join(rootfs, "up")))
+	sb.Contain(t, "run", "--rootfs", rootfs, "--name", "links", "sh", "-c",
+		"rm /hostetc /up && mkdir /hostetc /up && touch /hostetc/passwd /up/passwd")
+	assert.Equal(t, "C /hostetc\nA /hostetc/passwd\nC /up\nA /up/passwd\n",
+		sb.Contain(t, "diff", "links"))
+}

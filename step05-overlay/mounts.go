@@ -147,9 +147,9 @@ type source struct {
 // something: each bind or volume directory becomes a detached copy of its mount tree
 // (open_tree, Linux 5.2), made read-only and private to the container (mount_setattr,
 // 5.12: recursively, so that a read-only volume has no writable mount inside it).
-func openMountSources(cfg *initConfig) ([]source, error) {
-	sources := make([]source, len(cfg.Mounts))
-	for i, m := range cfg.Mounts {
+func openMountSources(mounts []mountSpec) ([]source, error) {
+	sources := make([]source, len(mounts))
+	for i, m := range mounts {
 		if m.Type == "tmpfs" {
 			continue
 		}
@@ -184,9 +184,17 @@ func mountAll(cfg *initConfig, sources []source) error {
 		return fmt.Errorf("init: %w", err)
 	}
 	defer root.Close()
-	for i, m := range cfg.Mounts {
+	if err := mountIn(root, cfg.Mounts, sources); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	return nil
+}
+
+// mountIn mounts each of mounts in the tree whose root is root.
+func mountIn(root *os.File, mounts []mountSpec, sources []source) error {
+	for i, m := range mounts {
 		if err := mountOne(root, m, sources[i]); err != nil {
-			return fmt.Errorf("init: mount %s on %s: %w", m.Source, m.Target, err)
+			return fmt.Errorf("mount %s on %s: %w", m.Source, m.Target, err)
 		}
 	}
 	return nil
