@@ -151,7 +151,7 @@ func copyOut(root *os.File, src, dst string) error {
 		dst = filepath.Join(dst, path.Base(src))
 	}
 	debugf("copy %s of the container to %s", src, dst)
-	return copyOutTree(f, dst)
+	return copyOutTree(f, dst, false)
 }
 
 // reopen opens an O_PATH descriptor for reading, without looking its path up again.
@@ -159,11 +159,15 @@ func reopen(f *os.File, flags int) (*os.File, error) {
 	return os.OpenFile(fdPath(f), flags|unix.O_CLOEXEC, 0)
 }
 
-// copyOutTree copies what the O_PATH descriptor f names to the host path dst.
-func copyOutTree(f *os.File, dst string) error {
+// copyOutTree copies what the O_PATH descriptor f names to the host path dst. The copy
+// belongs to root, as with docker cp, or keeps the owners when keepOwner is set.
+func copyOutTree(f *os.File, dst string, keepOwner bool) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return err
+	}
+	if keepOwner {
+		defer func() { _ = os.Lchown(dst, int(st.Uid), int(st.Gid)) }()
 	}
 	mode := os.FileMode(st.Mode & 0o7777)
 	mtime := time.Unix(st.Mtim.Unix())
@@ -206,7 +210,7 @@ func copyOutTree(f *os.File, dst string) error {
 				return fmt.Errorf("open %s: %w", name, err)
 			}
 			child := os.NewFile(uintptr(fd), name)
-			err = copyOutTree(child, filepath.Join(dst, name))
+			err = copyOutTree(child, filepath.Join(dst, name), keepOwner)
 			child.Close()
 			if err != nil {
 				return err

@@ -24,12 +24,14 @@ import (
 // The child mounts them after pivot_root, on mount points resolved inside the container's
 // root (inroot.go), so that no symlink in the image can send a mount onto a host path.
 type mountSpec struct {
-	Type      string `json:"type"`             // "bind", "volume" or "tmpfs"
-	Source    string `json:"source,omitempty"` // host path; volume name for a volume
-	Target    string `json:"target"`           // path inside the container
-	ReadOnly  bool   `json:"read_only,omitempty"`
-	Anonymous bool   `json:"anonymous,omitempty"` // -v /data: removed by rm -v and --rm
-	Options   string `json:"options,omitempty"`   // tmpfs: size=, mode=, ...
+	Type      string   `json:"type"`             // "bind", "volume" or "tmpfs"
+	Source    string   `json:"source,omitempty"` // host path; volume name for a volume
+	Target    string   `json:"target"`           // path inside the container
+	ReadOnly  bool     `json:"read_only,omitempty"`
+	Anonymous bool     `json:"anonymous,omitempty"` // -v /data: removed by rm -v and --rm
+	Options   string   `json:"options,omitempty"`   // tmpfs: size=, mode=, ...
+	Flags     []string `json:"flags,omitempty"`     // tmpfs: exec, suid, dev (off by default)
+	NoCopy    bool     `json:"nocopy,omitempty"`    // a new volume is not filled from the image
 
 	// HostPath is the directory mounted: Source for a bind, the volume's for a volume.
 	HostPath string `json:"host_path,omitempty"`
@@ -57,9 +59,16 @@ func parseVolume(v string) (mountSpec, error) {
 		switch opt {
 		case "ro", "readonly":
 			m.ReadOnly = true
-		case "rw", "":
+		case "nocopy":
+			m.NoCopy = true
+		case "rw", "", "z", "Z", "private", "rprivate":
+			// z and Z relabel for SELinux, which this engine does not use; private is
+			// what every mount of the container is.
+		case "shared", "rshared", "slave", "rslave":
+			return m, fmt.Errorf("-v %q: propagation %q is not supported: a container's "+
+				"mounts are private", v, opt)
 		default:
-			return m, fmt.Errorf("-v %q: unknown option %q (want ro or rw)", v, opt)
+			return m, fmt.Errorf("-v %q: unknown option %q (want ro, rw or nocopy)", v, opt)
 		}
 	}
 	switch {
@@ -86,9 +95,12 @@ func parseTmpfs(v string) (mountSpec, error) {
 			keep = append(keep, opt)
 		case "ro":
 			m.ReadOnly = true
+		case "rw", "noexec", "nosuid", "nodev": // the default
+		case "exec", "suid", "dev":
+			m.Flags = append(m.Flags, opt)
 		default:
-			return mountSpec{}, fmt.Errorf("--tmpfs %q: unknown option %q "+
-				"(want size=, mode=, nr_inodes=, uid=, gid= or ro)", v, opt)
+			return mountSpec{}, fmt.Errorf("--tmpfs %q: unknown option %q (want size=, "+
+				"mode=, nr_inodes=, uid=, gid=, ro, rw, exec, suid or dev)", v, opt)
 		}
 	}
 	m.Options = strings.Join(keep, ",")
@@ -124,14 +136,16 @@ func prepareMounts(c *container) error {
 			}
 			m.HostPath = m.Source
 		case "volume":
-			if m.Anonymous {
-				m.Source = randomID()
-			}
-			v, err := ensureVolume(m.Source, m.Anonymous)
+			v, created, err := ensureVolume(m.Source, m.Anonymous)
 			if err != nil {
 				return err
 			}
 			m.HostPath = v.data()
+			if created && !m.NoCopy {
+				if err := seedVolume(c.Config.Rootfs, m.Target, m.HostPath); err != nil {
+					return fmt.Errorf("volume %s: %w", m.Source, err)
+				}
+			}
 		}
 	}
 	return nil
@@ -214,6 +228,10 @@ func mountOne(root *os.File, m mountSpec, src source) error {
 	defer target.Close()
 	if m.Type == "tmpfs" {
 		flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+		for _, f := range m.Flags {
+			flags &^= map[string]uintptr{"exec": unix.MS_NOEXEC, "suid": unix.MS_NOSUID,
+				"dev": unix.MS_NODEV}[f]
+		}
 		if m.ReadOnly {
 			flags |= unix.MS_RDONLY
 		}
@@ -229,4 +247,38 @@ func mountOne(root *os.File, m mountSpec, src source) error {
 	defer src.tree.Close()
 	return unix.MoveMount(int(src.tree.Fd()), "", int(target.Fd()), "",
 		unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+}
+
+// seedVolume fills a new volume with what the image has at its target, as docker does:
+// a volume at /etc starts with the image's /etc. The image's directory is found inside the
+// rootfs (inroot.go) and copied without following its symlinks (cp.go).
+func seedVolume(rootfs, target, data string) error {
+	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	src, err := openInRoot(root, target, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil // nothing there, or not a directory: the volume starts empty
+	}
+	defer src.Close()
+	names, err := src.Readdirnames(-1)
+	if err != nil {
+		return err
+	}
+	debugf("fill volume %s from the image's %s", data, target)
+	for _, name := range names {
+		fd, err := unix.Openat(int(src.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		f := os.NewFile(uintptr(fd), name)
+		err = copyOutTree(f, filepath.Join(data, name), true)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

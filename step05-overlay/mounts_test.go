@@ -33,7 +33,7 @@ func TestParseVolume(t *testing.T) {
 		{"v:/a/..", mountSpec{}, "cannot mount on /"},
 		{"v:/proc", mountSpec{}, "cannot mount on /proc"},
 		{"v:/proc/sys", mountSpec{}, "cannot mount on /proc/sys"},
-		{"/h:/c:rx", mountSpec{}, `unknown option "rx" (want ro or rw)`},
+		{"/h:/c:rx", mountSpec{}, `unknown option "rx" (want ro, rw or nocopy)`},
 		{"/h:/c:ro:x:y", mountSpec{}, "want [SOURCE:]TARGET[:ro]"},
 	}
 	for _, tc := range tests {
@@ -269,4 +269,27 @@ func hashFile(t *testing.T, name string) [32]byte {
 	data, err := os.ReadFile(name)
 	require.NoError(t, err)
 	return sha256.Sum256(data)
+}
+
+// docker's own mount options are understood: tmpfs's rw, exec, suid and dev (noexec,
+// nosuid and nodev by default), and -v's z, Z, nocopy and private; a propagation the
+// engine does not give is refused.
+func TestMountOptions(t *testing.T) {
+	m, err := parseTmpfs("/t:rw,exec,nosuid,size=1m")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"exec"}, m.Flags)
+	assert.Equal(t, "size=1m", m.Options)
+	m, err = parseVolume("/h:/c:z,nocopy,rprivate")
+	require.NoError(t, err)
+	assert.True(t, m.NoCopy)
+	_, err = parseVolume("/h:/c:rshared")
+	assert.ErrorContains(t, err, `propagation "rshared" is not supported`)
+
+	sb := testkit.NewSandbox(t)
+	script := "printf '#!/bin/sh\\necho ran\\n' > /t/x && chmod +x /t/x && /t/x"
+	r := sb.Run(t, "", "run", "--rm", "--rootfs", testkit.Rootfs(t), "--tmpfs", "/t",
+		"sh", "-c", script)
+	assert.Contains(t, r.Stderr, "Permission denied", "noexec by default")
+	assert.Equal(t, "ran\n", sb.Contain(t, "run", "--rm", "--rootfs", testkit.Rootfs(t),
+		"--tmpfs", "/t:exec", "sh", "-c", script))
 }

@@ -117,12 +117,26 @@ func (c *container) removeStorage() error {
 	if !c.dropVolumes && !c.Config.Remove && !c.StartedAt.IsZero() {
 		return nil
 	}
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	for _, m := range c.Config.Mounts {
-		if m.Type == "volume" && m.Anonymous && m.Source != "" {
-			debugf("remove anonymous volume %s", m.Source)
-			if err := os.RemoveAll(volumeDir(m.Source)); err != nil {
-				return fmt.Errorf("volume %s: %w", m.Source, err)
-			}
+		if m.Type != "volume" {
+			continue
+		}
+		// Anonymous is the volume's own nature, however this container named it.
+		if v, err := readVolume(m.Source); err != nil || !v.Anonymous {
+			continue
+		}
+		// Another container may use it too (-v ID:/data): then it stays, as with docker.
+		if users, err := usersOf(m.Source, c.ID); err != nil || len(users) > 0 {
+			continue
+		}
+		debugf("remove anonymous volume %s", m.Source)
+		if err := os.RemoveAll(volumeDir(m.Source)); err != nil {
+			return fmt.Errorf("volume %s: %w", m.Source, err)
 		}
 	}
 	return nil

@@ -195,6 +195,9 @@ func parseRun(args []string) (*initConfig, error) {
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
 		}
+		if m.Anonymous {
+			m.Source = randomID() // named now: the first state file records it
+		}
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
 	for _, v := range *tmpfs {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -41,32 +42,49 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// ensureVolume returns the volume, creating it if needed. It takes the state lock: two
-// runs that create one volume at once make it once.
-func ensureVolume(name string, anonymous bool) (*volume, error) {
+// ensureVolume returns the volume, creating it if needed, and whether it did. It takes
+// the state lock: two runs that create one volume at once make it once.
+func ensureVolume(name string, anonymous bool) (*volume, bool, error) {
 	unlock, err := lockState()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer unlock()
 	if v, err := readVolume(name); err == nil {
-		return v, nil
+		return v, false, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, false, err
 	}
-	return createVolume(name, anonymous)
+	v, err := createVolume(name, anonymous)
+	return v, err == nil, err
 }
 
-// createVolume makes a volume; the caller holds the state lock.
+// createVolume makes a volume; the caller holds the state lock. The volume's directory
+// appears whole: made under a hidden name, then renamed (an engine killed in between
+// leaves a .new- directory, which the next create removes). volumes/ is for root only:
+// a container may leave a setuid file in a volume, which no user of the host may run.
 func createVolume(name string, anonymous bool) (*volume, error) {
 	v := &volume{Name: name, CreatedAt: time.Now(), Anonymous: anonymous}
-	debugf("create volume %s (shell: mkdir -p %s)", name, v.data())
-	if err := os.MkdirAll(v.data(), 0o755); err != nil {
+	top := filepath.Join(dataRoot, "volumes")
+	if err := os.MkdirAll(top, 0o700); err != nil {
 		return nil, fmt.Errorf("volume %s: %w", name, err)
 	}
+	left, _ := filepath.Glob(filepath.Join(top, ".new-*"))
+	for _, dir := range left {
+		_ = os.RemoveAll(dir)
+	}
+	debugf("create volume %s (shell: mkdir -p %s)", name, v.data())
+	tmp := filepath.Join(top, ".new-"+name)
 	data, _ := json.Marshal(v)
-	if err := os.WriteFile(filepath.Join(volumeDir(name), "volume.json"), data, 0o600); err != nil {
-		_ = os.RemoveAll(volumeDir(name))
+	err := os.MkdirAll(filepath.Join(tmp, "_data"), 0o755)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(tmp, "volume.json"), data, 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp, volumeDir(name))
+	}
+	if err != nil {
+		_ = os.RemoveAll(tmp)
 		return nil, fmt.Errorf("volume %s: %w", name, err)
 	}
 	return v, nil
@@ -91,6 +109,9 @@ func listVolumes() ([]*volume, error) {
 	}
 	var all []*volume
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // being made
+		}
 		if v, err := readVolume(e.Name()); err == nil {
 			all = append(all, v)
 		}
@@ -99,8 +120,9 @@ func listVolumes() ([]*volume, error) {
 	return all, nil
 }
 
-// usersOf lists the containers, running or not, whose mounts use the volume.
-func usersOf(name string) ([]string, error) {
+// usersOf lists the containers, running or not, whose mounts use the volume, but the one
+// whose ID is except.
+func usersOf(name, except string) ([]string, error) {
 	all, err := listContainers()
 	if err != nil {
 		return nil, err
@@ -108,7 +130,7 @@ func usersOf(name string) ([]string, error) {
 	var users []string
 	for _, c := range all {
 		for _, m := range c.Config.Mounts {
-			if m.Type == "volume" && m.Source == name {
+			if m.Type == "volume" && m.Source == name && c.ID != except {
 				users = append(users, c.Name)
 			}
 		}
@@ -121,7 +143,7 @@ func removeVolume(name string) error {
 	if _, err := readVolume(name); err != nil {
 		return fmt.Errorf("no such volume: %s", name)
 	}
-	users, err := usersOf(name)
+	users, err := usersOf(name, "")
 	if err != nil {
 		return err
 	}
@@ -138,7 +160,8 @@ const volumeUsage = `Usage: contain volume COMMAND
   ls                       List volumes
   inspect NAME...          Show volumes as JSON
   rm NAME...               Remove volumes that no container uses
-  prune                    Remove every volume that no container uses
+  prune [-a]               Remove the anonymous volumes that no container uses
+                           (-a: the named ones too)
 `
 
 // volumeCmd is `contain volume ...`.
@@ -190,18 +213,7 @@ func volumeCmd(args []string) error {
 		}
 		return eachName("volume rm", rest, removeVolume)
 	case "prune":
-		all, err := listVolumes()
-		if err != nil {
-			return fmt.Errorf("volume prune: %w", err)
-		}
-		for _, v := range all {
-			if users, err := usersOf(v.Name); err == nil && len(users) == 0 {
-				if err := os.RemoveAll(volumeDir(v.Name)); err == nil {
-					fmt.Println(v.Name)
-				}
-			}
-		}
-		return nil
+		return volumePrune(rest)
 	}
 	return fmt.Errorf("volume: unknown command %q (see 'contain volume --help')", sub)
 }
@@ -224,11 +236,35 @@ func volumeInspect(names []string) error {
 		if err != nil {
 			return fmt.Errorf("volume inspect: no such volume: %s", name)
 		}
-		users, _ := usersOf(name)
+		users, _ := usersOf(name, "")
 		views = append(views, view{v.Name, "local", v.data(), v.CreatedAt, v.Anonymous,
 			users})
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "    ")
 	return enc.Encode(views)
+}
+
+// volumePrune removes the unused anonymous volumes, and with -a the named ones too
+// (docker's rule since its version 23: a named volume is data someone chose to keep).
+func volumePrune(args []string) error {
+	fs := newFlagSet("volume prune")
+	all := fs.BoolP("all", "a", false, "named volumes too")
+	if err := parseFlags(fs, args, volumeUsage); err != nil {
+		return err
+	}
+	list, err := listVolumes()
+	if err != nil {
+		return fmt.Errorf("volume prune: %w", err)
+	}
+	var names []string
+	for _, v := range list {
+		if users, err := usersOf(v.Name, ""); err == nil && len(users) == 0 &&
+			(v.Anonymous || *all) {
+			names = append(names, v.Name)
+		}
+	}
+	return eachName("volume prune", names, func(name string) error {
+		return os.RemoveAll(volumeDir(name))
+	})
 }

@@ -84,11 +84,14 @@ func TestVolumeCommands(t *testing.T) {
 		"--name", "user", "-v", "v1:/x", "cat", "/x/hello"))
 	assert.Equal(t, []string{"user"}, inspectVolume(t, sb, "v1").UsedBy)
 
-	// prune removes the volumes that no container uses, and names them.
-	assert.Equal(t, "v2\n", sb.Contain(t, "volume", "prune"))
+	// prune removes the anonymous volumes that no container uses (none here: named ones
+	// are kept, as by docker since its version 23); prune -a the named ones too.
+	assert.Equal(t, "", sb.Contain(t, "volume", "prune"))
+	assert.Equal(t, []string{"v1", "v2"}, volumeNames(t, sb))
+	assert.Equal(t, "v2\n", sb.Contain(t, "volume", "prune", "-a"))
 	assert.Equal(t, []string{"v1"}, volumeNames(t, sb))
 	sb.Contain(t, "rm", "user")
-	assert.Equal(t, "v1\n", sb.Contain(t, "volume", "prune"))
+	assert.Equal(t, "v1\n", sb.Contain(t, "volume", "prune", "--all"))
 	assert.Empty(t, volumeNames(t, sb))
 
 	for _, tc := range []struct {
@@ -121,7 +124,7 @@ func TestVolumeInUse(t *testing.T) {
 	assert.Equal(t, 125, r.Code)
 	assert.Equal(t, "contain: volume rm: volume busy is in use by container holder\n", r.Stderr)
 	assert.Equal(t, "", r.Stdout)
-	assert.Equal(t, "", sb.Contain(t, "volume", "prune"))
+	assert.Equal(t, "", sb.Contain(t, "volume", "prune", "-a"))
 	assert.Equal(t, []string{"busy"}, volumeNames(t, sb))
 
 	sb.Contain(t, "run", "-d", "--rootfs", rootfs, "--name", "live", "-v", "busy:/d",
@@ -176,4 +179,52 @@ func TestVolumeAnonymous(t *testing.T) {
 			r.Stderr)
 		assertNothingCreated(t, sb)
 	}
+}
+
+// A new volume starts with what the image has at its target, owners and modes kept, as
+// with docker; nocopy leaves it empty. A volume that exists already is never touched.
+func TestVolumeSeeded(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	rootfs := ownRootfs(t)
+	app := filepath.Join(rootfs, "srv", "app")
+	require.NoError(t, os.MkdirAll(app, 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "conf"), []byte("from image\n"), 0o640))
+	require.NoError(t, os.Chown(filepath.Join(app, "conf"), 1234, 1234))
+	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(app, "link")))
+	out := sb.Contain(t, "run", "--rm", "--rootfs", rootfs, "-v", "seeded:/srv/app",
+		"sh", "-c", "cat /srv/app/conf; stat -c '%u %a' /srv/app/conf; readlink /srv/app/link")
+	assert.Equal(t, "from image\n1234 640\n/etc/passwd\n", out)
+	require.NoError(t, os.WriteFile(filepath.Join(app, "conf"), []byte("changed\n"), 0o640))
+	assert.Equal(t, "from image\n", sb.Contain(t, "run", "--rm", "--rootfs", rootfs, "-v",
+		"seeded:/srv/app", "cat", "/srv/app/conf"), "an existing volume is not filled again")
+	assert.Equal(t, "", sb.Contain(t, "run", "--rm", "--rootfs", rootfs, "-v",
+		"empty:/srv/app:nocopy", "ls", "/srv/app"))
+	sb.Contain(t, "volume", "rm", "seeded", "empty")
+}
+
+// An anonymous volume that another container uses too stays when its first container
+// goes with rm -v, as with docker.
+func TestVolumeAnonymousShared(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "first", "-v", "/data",
+		"sh", "-c", "echo kept > /data/f; exec probe sleep 30")
+	name := inspectOne(t, sb, "first").Mounts[0].Name
+	require.Regexp(t, `^[0-9a-f]{64}$`, name)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "second", "-v",
+		name+":/data", "probe", "sleep", "30")
+	sb.Contain(t, "rm", "-f", "-v", "first")
+	assert.Equal(t, "kept\n", sb.Contain(t, "exec", "second", "cat", "/data/f"))
+	sb.Contain(t, "rm", "-f", "-v", "second") // the last user: now it goes
+	assert.Empty(t, volumeNames(t, sb))
+}
+
+// Volumes are root's only on the host: a container may leave a setuid file in one, which
+// no other user of the host may reach.
+func TestVolumesPrivate(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "volume", "create", "p")
+	st, err := os.Stat(filepath.Join(sb.Data, "volumes"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), st.Mode().Perm())
+	sb.Contain(t, "volume", "rm", "p")
 }
