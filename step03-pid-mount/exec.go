@@ -62,7 +62,8 @@ func execInContainer(c *container, cfg *initConfig) error {
 	cmd := exec.Command("/proc/self/exe", "nsexec")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{childEnd}
-	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid), "GOMAXPROCS=1"}
+	cmd.Env = []string{"_CONTAIN_NSENTER=" + strconv.Itoa(c.Pid),
+		"_CONTAIN_NSENTER_START=" + strconv.FormatUint(c.PidStart, 10), "GOMAXPROCS=1"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	term := lendTerminal(cmd.SysProcAttr, os.Stdin) // Ctrl-C reaches the command once
 	relay := catchSignals()

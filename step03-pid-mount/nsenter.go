@@ -32,6 +32,26 @@ static void nsenter_fail(const char *what, const char *ns) {
 	_exit(125);
 }
 
+// same_process tells whether PID still has the start time that the engine saw (field 22
+// of /proc/PID/stat): a PID is given to another process after its own ends, the pair is not.
+static int same_process(const char *pid, const char *start) {
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	// The command name (field 2) may hold spaces: count the fields after its last ")".
+	char *p = strrchr(buf, ')');
+	for (int i = 0; i < 20 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	return p != NULL && strtoull(p + 1, NULL, 10) == strtoull(start, NULL, 10);
+}
+
 __attribute__((constructor)) static void contain_nsenter(void) {
 	const char *pid = getenv("_CONTAIN_NSENTER");
 	if (pid == NULL)
@@ -50,6 +70,13 @@ __attribute__((constructor)) static void contain_nsenter(void) {
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			nsenter_fail("open", path);
+	}
+	// The engine checked PID before starting us; by now it may have ended and its number
+	// gone to another process. With the namespaces open, check again.
+	const char *start = getenv("_CONTAIN_NSENTER_START");
+	if (start != NULL && !same_process(pid, start)) {
+		errno = ESRCH;
+		nsenter_fail("check", "pid");
 	}
 	for (int i = 0; i < n; i++) {
 		if (setns(fds[i], ns[i].type) < 0)

@@ -31,11 +31,9 @@ func setupCgroupNS(cfg *initConfig) error {
 }
 
 // mountCgroup shows the container its own group, read-only, at /sys/fs/cgroup, as docker
-// does (shell: mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup).
+// does (shell: mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup). With --cgroupns host, the
+// mount shows the host's whole tree, read-only: docker's choice too.
 func mountCgroup(cfg *initConfig) error {
-	if cfg.CgroupNS == "host" {
-		return nil
-	}
 	const flags = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	debugf("mount cgroup2 on /sys/fs/cgroup, read-only")
 	return mountAt("cgroup2", "/sys/fs/cgroup", "cgroup2", flags, "")

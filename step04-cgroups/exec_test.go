@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,4 +69,37 @@ func TestExecBeforeStart(t *testing.T) {
 	assert.Equal(t, 125, r.Code)
 	assert.Equal(t, "contain: exec: container setup is still being set up: try again\n",
 		r.Stderr)
+}
+
+// The C side of exec checks the PID again once it has opened its namespaces: a PID whose
+// start time is not the one the engine recorded is another process by now, and it joins
+// nothing of it. (Called directly, as the engine starts it, with a start time that lies.)
+func TestExecChecksThePIDAgain(t *testing.T) {
+	testkit.RequireRoot(t)
+	sleeper := exec.Command("sleep", "30")
+	require.NoError(t, sleeper.Start())
+	t.Cleanup(func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() })
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	pid := strconv.Itoa(sleeper.Process.Pid)
+	for _, tc := range []struct {
+		start uint64
+		want  string
+	}{
+		{processStart(sleeper.Process.Pid) + 1, `{"error":"exec: check pid: no such process",` +
+			`"code":125}`},
+		{processStart(sleeper.Process.Pid), `{"pid":`},
+	} {
+		cmd := exec.Command(testkit.Engine(t), "nsexec")
+		cmd.Env = []string{"_CONTAIN_NSENTER=" + pid,
+			"_CONTAIN_NSENTER_START=" + strconv.FormatUint(tc.start, 10)}
+		cmd.ExtraFiles = []*os.File{w} // descriptor 3
+		require.NoError(t, cmd.Start())
+		line, err := bufio.NewReader(r).ReadString('\n')
+		require.NoError(t, err)
+		assert.Contains(t, strings.ToLower(line), strings.ToLower(tc.want))
+		_ = cmd.Wait()
+	}
+	w.Close()
 }

@@ -84,6 +84,7 @@ func monitorCmd(args []string) error {
 	if err != nil {
 		return report(err)
 	}
+	c.Monitor, c.MonitorStart = os.Getpid(), processStart(os.Getpid()) // saved at start
 	log, err := os.OpenFile(c.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		_ = c.destroy()

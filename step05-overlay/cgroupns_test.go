@@ -65,7 +65,7 @@ func TestCgroupMountInside(t *testing.T) {
 }
 
 // --cgroupns host keeps the engine's namespace: the container sees the full path of its
-// group, and gets no /sys/fs/cgroup of its own.
+// group, and the whole tree at /sys/fs/cgroup.
 func TestCgroupNamespaceHost(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "shared",
@@ -82,7 +82,13 @@ func TestCgroupNamespaceHost(t *testing.T) {
 	host, err := os.Readlink("/proc/self/ns/cgroup")
 	require.NoError(t, err)
 	assert.Equal(t, host, ns)
-	assert.NotContains(t, sb.Contain(t, "exec", "shared", "probe", "mounts"), "cgroup2")
+	// /sys/fs/cgroup is the host's whole tree, read-only, as docker mounts it: the group
+	// of the container is in it, under its full path.
+	assert.Contains(t, sb.Contain(t, "exec", "shared", "probe", "mounts"),
+		"\n/sys/fs/cgroup cgroup2 ro,")
+	rel := strings.TrimPrefix(v.CgroupPath, root)
+	assert.Equal(t, "1\n", sb.Contain(t, "exec", "shared", "grep", "-x", "1",
+		"/sys/fs/cgroup"+rel+"/cgroup.procs"))
 }
 
 // The cgroup escape of TestStopEscapedProcess fails in a namespace of its own: a cgroup2

@@ -222,6 +222,10 @@ func rmCmd(args []string) error {
 		if c.running() && !*force {
 			return fmt.Errorf("container %s is running: stop it first, or use rm -f", c.Name)
 		}
+		if c.Restarting && !*force {
+			return fmt.Errorf("container %s is restarting: stop it first, or use rm -f",
+				c.Name)
+		}
 		c.dropVolumes = *volumes
 		return c.destroy()
 	})
@@ -229,6 +233,7 @@ func rmCmd(args []string) error {
 
 // destroy kills what is left of the container and removes its cgroup and its state.
 func (c *container) destroy() error {
+	c.stopMonitor()
 	if c.running() {
 		c.killAll()
 		c.waitGone(5 * time.Second)
@@ -247,4 +252,25 @@ func (c *container) finish(status int) {
 	c.ExitCode, c.FinishedAt = status, time.Now()
 	c.OOMKilled = oomKills(c.Cgroup) > c.oomBase
 	_ = c.save() // fails if `rm -f` took the state first: nothing to record then
+}
+
+// stopMonitor ends the monitor of a detached container that is being removed, unless the
+// monitor removes it itself (run -d --rm): it would wait on, to record or restart it.
+func (c *container) stopMonitor() {
+	if c.Monitor <= 0 || c.Monitor == os.Getpid() {
+		return
+	}
+	fd, err := unix.PidfdOpen(c.Monitor, 0)
+	if err != nil {
+		return // gone already
+	}
+	defer unix.Close(fd)
+	if processStart(c.Monitor) != c.MonitorStart {
+		return // the PID is another process's now
+	}
+	debugf("SIGKILL to the monitor, PID %d", c.Monitor)
+	if unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) == nil {
+		// A pidfd is readable once its process has ended.
+		_, _ = unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 1000)
+	}
 }

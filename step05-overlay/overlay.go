@@ -65,6 +65,18 @@ func (l *layer) make() error {
 			return fmt.Errorf("layer: %w", err)
 		}
 	}
+	// The container's / has the mode and owner of the upper dir's root: the rootfs's,
+	// so that a user other than root may use it. The layer's own dir keeps others out.
+	var st unix.Stat_t
+	if err := unix.Stat(l.Lower, &st); err != nil {
+		return fmt.Errorf("layer: %w", err)
+	}
+	if err := os.Chmod(l.Upper, os.FileMode(st.Mode&0o7777)); err != nil {
+		return fmt.Errorf("layer: %w", err)
+	}
+	if err := os.Lchown(l.Upper, int(st.Uid), int(st.Gid)); err != nil {
+		return fmt.Errorf("layer: %w", err)
+	}
 	return nil
 }
 

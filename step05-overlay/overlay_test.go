@@ -232,3 +232,13 @@ func TestCopyUpCost(t *testing.T) {
 	assert.GreaterOrEqual(t, st.Blocks*512, int64(size), "no space was given back")
 	assert.Equal(t, "D /big\n", sb.Contain(t, "diff", "delete"))
 }
+
+// The container's / has the rootfs's mode, not the 0700 of the layer's directories: a
+// user other than root can use it.
+func TestOverlayRootMode(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	assert.Equal(t, "755\n", sb.Contain(t, "run", "--rm", "--rootfs", testkit.Rootfs(t),
+		"stat", "-c", "%a", "/"))
+	assert.Equal(t, "ok\n", sb.Contain(t, "run", "--rm", "--rootfs", testkit.Rootfs(t),
+		"su", "-s", "/bin/sh", "nobody", "-c", "ls / >/dev/null && echo ok"))
+}

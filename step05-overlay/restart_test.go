@@ -215,3 +215,20 @@ func TestRestartBadInput(t *testing.T) {
 	assert.Equal(t, "no", v.HostConfig.RestartPolicy.Name)
 	assert.Zero(t, v.RestartCount)
 }
+
+// rm without -f refuses a container that waits to be restarted, as docker does; rm -f
+// removes it, and its monitor.
+func TestRmRestarting(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "loop",
+		"--restart", "always", "false")
+	testkit.Eventually(t, "restarting", func() bool {
+		return inspectOne(t, sb, "loop").State.Status == "restarting"
+	})
+	r := sb.Run(t, "", "rm", "loop")
+	assert.Equal(t, 125, r.Code)
+	// (It may be between two runs, or in one for an instant.)
+	assert.Regexp(t, `^contain: rm: container loop is (restarting|running): stop it first, `+
+		`or use rm -f\n$`, r.Stderr)
+	assert.Equal(t, "loop\n", sb.Contain(t, "rm", "-f", "loop"))
+}

@@ -57,6 +57,11 @@ type container struct {
 	RestartCount int  `json:"restart_count"`
 	Restarting   bool `json:"restarting,omitempty"`
 
+	// Monitor and MonitorStart name the monitor of a detached container (monitor.go):
+	// rm -f ends it too.
+	Monitor      int    `json:"monitor,omitempty"`
+	MonitorStart uint64 `json:"monitor_start,omitempty"`
+
 	// oomBase is the group's OOM kill count when the command (re)started.
 	oomBase int64
 
