@@ -248,37 +248,3 @@ func mountOne(root *os.File, m mountSpec, src source) error {
 	return unix.MoveMount(int(src.tree.Fd()), "", int(target.Fd()), "",
 		unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
 }
-
-// seedVolume fills a new volume with what the image has at its target, as docker does:
-// a volume at /etc starts with the image's /etc. The image's directory is found inside the
-// rootfs (inroot.go) and copied without following its symlinks (cp.go).
-func seedVolume(rootfs, target, data string) error {
-	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	src, err := openInRoot(root, target, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return nil // nothing there, or not a directory: the volume starts empty
-	}
-	defer src.Close()
-	names, err := src.Readdirnames(-1)
-	if err != nil {
-		return err
-	}
-	debugf("fill volume %s from the image's %s", data, target)
-	for _, name := range names {
-		fd, err := unix.Openat(int(src.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		f := os.NewFile(uintptr(fd), name)
-		err = copyOutTree(f, filepath.Join(data, name), true)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
