@@ -123,7 +123,7 @@ clean: ## Remove build/ and what crashed runs left, only what is recorded as the
 ##  removed), mounts below ROOTFS, and a
 ##  test run's leftovers, named after its PID (netns and cgroup
 ##  contain-test-PID-N, /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*,
-##  /tmp/contain-test-bin-PID-*), only once process PID no longer exists
+##  /tmp/contain-test-bin-PID-*, /tmp/contain-bench-PID-*), only once process PID is gone
 	tools/clean.sh --root $(STATE_ROOT) --cgroup-parent $(CGROUP_PARENT) --rootfs $(ROOTFS) \
 		--data-root $(DATA_ROOT)
 	rm -rf $(BUILD)
