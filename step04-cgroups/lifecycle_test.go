@@ -203,7 +203,8 @@ func TestStopEscapedProcess(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "esc", "--cgroupns",
 		"host", "sh", "-c",
-		"mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && echo $$ > /tmp/cg/cgroup.procs"+
+		"mount -t tmpfs scratch /tmp && mkdir /tmp/cg && mount -t cgroup2 none /tmp/cg && "+
+			"echo $$ > /tmp/cg/cgroup.procs"+
 			" && umount /tmp/cg && exec probe sigignore")
 	v := inspectOne(t, sb, "esc")
 	testkit.Eventually(t, "the group is empty", func() bool { return !populated(v.CgroupPath) })
@@ -218,7 +219,8 @@ func TestStopEscapedProcess(t *testing.T) {
 func TestRmRemovesSubgroups(t *testing.T) {
 	sb := testkit.NewSandbox(t)
 	sb.Contain(t, "run", "-d", "--rootfs", testkit.Rootfs(t), "--name", "nest", "sh", "-c",
-		"mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && mkdir -p /tmp/cg/a/b && "+
+		"mount -t tmpfs scratch /tmp && mkdir /tmp/cg && mount -t cgroup2 none /tmp/cg && "+
+			"mkdir -p /tmp/cg/a/b && "+
 			"echo $$ > /tmp/cg/a/b/cgroup.procs && umount /tmp/cg && exec probe sleep 30")
 	dir := inspectOne(t, sb, "nest").CgroupPath
 	testkit.Eventually(t, "the subgroup holds the process", func() bool {

@@ -24,9 +24,24 @@ var (
 )
 
 // Main runs the tests of a step and removes what the kit made for the whole run (the
-// built engine, the wrapper script). Use it as: os.Exit(testkit.Main(m)).
+// built engine, the wrapper script). The run fails if it changed the shared rootfs
+// (rootfs.go). Use it as: os.Exit(testkit.Main(m)).
 func Main(m *testing.M) int {
+	root := rootfsPath()
+	var before map[string]string
+	if root != "" {
+		before = rootfsSnapshot(root)
+	}
 	code := m.Run()
+	if root != "" {
+		if changes := rootfsChanges(before, rootfsSnapshot(root)); len(changes) > 0 {
+			fmt.Fprintf(os.Stderr, "testkit: the tests changed the shared rootfs %s:\n", root)
+			for _, c := range changes {
+				fmt.Fprintln(os.Stderr, "  "+c)
+			}
+			code = 1
+		}
+	}
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

@@ -1,9 +1,12 @@
 package testkit
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Usages as the steps print them (abridged).
@@ -117,4 +120,17 @@ func TestScriptCondition(t *testing.T) {
 	ok, err := scriptCondition("cgroup2:no-such-controller")
 	assert.NoError(t, err)
 	assert.False(t, ok)
+}
+
+func TestRootfsChanges(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a"), []byte("1"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "d"), 0o755))
+	before := rootfsSnapshot(dir)
+	assert.Empty(t, rootfsChanges(before, rootfsSnapshot(dir)))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "d", "new"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a"), []byte("12"), 0o644))
+	assert.Equal(t, []string{"added: " + filepath.Join(dir, "d", "new"),
+		"changed: " + filepath.Join(dir, "a") + " (-rw-r--r-- 2, was -rw-r--r-- 1)"},
+		rootfsChanges(before, rootfsSnapshot(dir)))
 }
