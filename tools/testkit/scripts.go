@@ -33,11 +33,22 @@ func RunScripts(t *testing.T, dir string) {
 			t.Error(leak)
 		}
 	})
+	feat, err := engineFeatures(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
 		Condition:           scriptCondition,
 		Setup: func(env *testscript.Env) error {
+			// Before step 3, a container has no mount namespace: a transcript that mounts
+			// /proc in the shared rootfs mounts it on the host, where another transcript
+			// would find it busy. Those engines' scripts run one at a time.
+			if !feat.root {
+				hostMountsMu.Lock()
+				env.Defer(hostMountsMu.Unlock)
+			}
 			sb, err := openSandbox(bin)
 			if err != nil {
 				return err
@@ -56,6 +67,9 @@ func RunScripts(t *testing.T, dir string) {
 		},
 	})
 }
+
+// hostMountsMu serializes the scripts of engines that mount on the host (see RunScripts).
+var hostMountsMu sync.Mutex
 
 // scriptCondition evaluates the kit's own conditions in scripts.
 func scriptCondition(cond string) (bool, error) {
