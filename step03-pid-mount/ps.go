@@ -43,6 +43,8 @@ func psCmd(args []string) error {
 // here was left by an engine that was killed: `make clean` removes it.
 func (c *container) status() string {
 	switch {
+	case c.running() && c.StartedAt.IsZero():
+		return "created" // its first process is still setting it up
 	case c.running():
 		return "running"
 	case c.Pid == 0:

@@ -64,6 +64,8 @@ func (c *container) status() string {
 // was never recorded was left by an engine that was killed: its status is "dead".
 func (c *container) statusWord() string {
 	switch {
+	case c.running() && c.StartedAt.IsZero():
+		return "created" // its first process is still setting it up
 	case c.running() && c.paused():
 		return "paused"
 	case c.running():
