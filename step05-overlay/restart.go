@@ -91,16 +91,16 @@ func (c *container) stoppedByHand() bool {
 func (c *container) supervise(p *process, start func() (*process, error)) {
 	var delay time.Duration
 	for {
-		c.finish(p.wait())
+		status := p.wait()
 		policy := c.Config.Restart
-		if !policy.shouldRestart(c.ExitCode, c.RestartCount) || c.stoppedByHand() {
+		// The end and whether a restart follows are recorded at once: in between, logs -f
+		// and ps would see a container that has ended for good.
+		c.Restarting = policy.shouldRestart(status, c.RestartCount) && !c.stoppedByHand()
+		c.finish(status)
+		if !c.Restarting {
 			return
 		}
 		delay = nextDelay(delay, c.FinishedAt.Sub(c.StartedAt))
-		c.Restarting = true
-		if c.save() != nil {
-			return // removed (rm -f)
-		}
 		debugf("restart %s in %v (policy %s)", c.Name, delay, policy.Name)
 		if !c.waitToRestart(delay) {
 			c.Restarting = false
