@@ -138,10 +138,16 @@ func (c *container) waitToRestart(delay time.Duration) bool {
 }
 
 // live tells whether the container runs, or is about to run again: logs -f follows it
-// across restarts. It reads the state again, since the monitor changes it.
+// across restarts. It reads the state again, since the monitor changes it. A command that
+// has ended while its monitor, alive, has not yet recorded the end counts as live too: the
+// monitor may be about to restart it.
 func (c *container) live() bool {
 	now, err := findContainer(c.ID)
-	return err == nil && (now.running() || now.Restarting)
+	if err != nil {
+		return false
+	}
+	monitor := now.Monitor > 0 && processStart(now.Monitor) == now.MonitorStart
+	return now.running() || now.Restarting || (now.FinishedAt.IsZero() && monitor)
 }
 
 var errRestartNeedsDetach = errors.New("--restart needs -d: the monitor of a detached " +
