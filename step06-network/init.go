@@ -78,6 +78,9 @@ func setupContainer(cfg *initConfig) error {
 	if err := setupCgroupNS(cfg); err != nil {
 		return err
 	}
+	if err := setupNetns(cfg); err != nil {
+		return err
+	}
 	// pivot_root instead of chroot: see rootfs.go.
 	if err := setupRootfs(cfg); err != nil {
 		return err

@@ -54,6 +54,7 @@ type inspectView struct {
 		BlkioDeviceReadIOps  []throttleView `json:"BlkioDeviceReadIOps"`
 		BlkioDeviceWriteIOps []throttleView `json:"BlkioDeviceWriteIOps"`
 		CgroupnsMode         string         `json:"CgroupnsMode"`
+		NetworkMode          string         `json:"NetworkMode"`
 		RestartPolicy        struct {
 			Name              string `json:"Name"`
 			MaximumRetryCount int    `json:"MaximumRetryCount"`
@@ -69,6 +70,34 @@ type inspectView struct {
 		Data map[string]string `json:"Data"`
 	} `json:"GraphDriver"`
 	Mounts []mountView `json:"Mounts"`
+
+	// Its network (step 6), as docker shows it.
+	NetworkSettings struct {
+		IPAddress   string                   `json:"IPAddress"`
+		IPPrefixLen int                      `json:"IPPrefixLen"`
+		Gateway     string                   `json:"Gateway"`
+		MacAddress  string                   `json:"MacAddress"`
+		Ports       map[string][]portBinding `json:"Ports"`
+		Networks    map[string]endpointView  `json:"Networks"`
+	} `json:"NetworkSettings"`
+	HostsPath      string `json:"HostsPath"`
+	HostnamePath   string `json:"HostnamePath"`
+	ResolvConfPath string `json:"ResolvConfPath"`
+}
+
+// portBinding is where a container port is published on the host.
+type portBinding struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string `json:"HostPort"`
+}
+
+// endpointView is the container on one network.
+type endpointView struct {
+	NetworkID   string `json:"NetworkID"`
+	IPAddress   string `json:"IPAddress"`
+	IPPrefixLen int    `json:"IPPrefixLen"`
+	Gateway     string `json:"Gateway"`
+	MacAddress  string `json:"MacAddress"`
 }
 
 // mountView is one mount of the container, as docker shows it.
@@ -157,9 +186,52 @@ func (c *container) view() inspectView {
 		}
 		v.Mounts = append(v.Mounts, mv)
 	}
+	c.networkView(&v)
 	v.CgroupPath = c.Cgroup
 	if _, err := os.Stat(c.logPath()); err == nil {
 		v.LogPath = c.logPath()
 	}
 	return v
+}
+
+// networkView fills in the network part of the view.
+func (c *container) networkView(v *inspectView) {
+	n, ns := c.Config.Network, &v.NetworkSettings
+	ns.Ports, ns.Networks = map[string][]portBinding{}, map[string]endpointView{}
+	if n == nil {
+		return // a container made by an earlier step's engine
+	}
+	v.HostConfig.NetworkMode = n.Mode
+	switch n.Mode {
+	case "container":
+		v.HostConfig.NetworkMode = "container:" + n.Container
+	case "bridge":
+		v.HostConfig.NetworkMode = n.Network
+		e := endpointView{IPAddress: n.Address.Addr().String(), IPPrefixLen: n.Address.Bits(),
+			Gateway: n.Gateway.String(), MacAddress: macAddress(n.Address.Addr())}
+		if nw, err := findNetwork(n.Network); err == nil {
+			e.NetworkID = nw.ID
+		}
+		ns.Networks[n.Network] = e
+		ns.IPAddress, ns.IPPrefixLen, ns.Gateway, ns.MacAddress = e.IPAddress, e.IPPrefixLen,
+			e.Gateway, e.MacAddress
+	}
+	for _, p := range n.Ports {
+		ip := "0.0.0.0"
+		if p.HostIP.IsValid() {
+			ip = p.HostIP.String()
+		}
+		ns.Ports[p.ctr()] = append(ns.Ports[p.ctr()],
+			portBinding{HostIP: ip, HostPort: fmt.Sprint(p.HostPort)})
+	}
+	for _, f := range c.Config.Files {
+		switch f.Target {
+		case "/etc/hosts":
+			v.HostsPath = f.HostPath
+		case "/etc/hostname":
+			v.HostnamePath = f.HostPath
+		case "/etc/resolv.conf":
+			v.ResolvConfPath = f.HostPath
+		}
+	}
 }

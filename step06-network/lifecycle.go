@@ -244,7 +244,14 @@ func (c *container) destroy() error {
 	if err := c.removeStorage(); err != nil {
 		return err
 	}
-	return c.remove()
+	if err := disconnect(c); err != nil {
+		return err
+	}
+	if err := c.remove(); err != nil {
+		return err
+	}
+	leaveNetwork(c) // its name leaves the neighbours' hosts files
+	return nil
 }
 
 // finish records how the container's command ended, and whether the OOM killer ended it.

@@ -49,6 +49,9 @@ Commands:
   cp SRC DST                    Copy files between a container (NAME:PATH) and the host
   volume create|ls|inspect|rm|prune
                                 Manage volumes
+  network create|ls|inspect|rm|prune
+                                Manage networks
+  port CONTAINER [PORT]         List a container's published ports
 
 Global flags:
   -v, --debug                   Narrate each isolation decision on stderr
@@ -131,6 +134,10 @@ func dispatch(args []string) error {
 		return cpCmd(rest)
 	case "volume":
 		return volumeCmd(rest)
+	case "network":
+		return networkCmd(rest)
+	case "port":
+		return portCmd(rest)
 	case "pause":
 		return pauseCmd(rest)
 	case "unpause":

@@ -198,7 +198,7 @@ func mountAll(cfg *initConfig, sources []source) error {
 		return fmt.Errorf("init: %w", err)
 	}
 	defer root.Close()
-	if err := mountIn(root, cfg.Mounts, sources); err != nil {
+	if err := mountIn(root, cfg.allMounts(), sources); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	return nil

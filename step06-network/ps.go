@@ -13,7 +13,8 @@ import (
 
 const psUsage = `Usage: contain ps [-a] [-q]
 
-List running containers: their ID, name, host PID, status, age and command.
+List running containers: their ID, name, host PID, status, age, published ports and
+command.
   -a, --all     list every container, exited ones too
   -q, --quiet   print only the IDs
 `
@@ -36,7 +37,7 @@ func psCmd(args []string) error {
 	sort.Slice(list, func(i, j int) bool { return list[i].Created.Before(list[j].Created) })
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 3, ' ', 0)
 	if !*quiet {
-		fmt.Fprintln(w, "CONTAINER ID\tNAME\tPID\tSTATUS\tCREATED\tCOMMAND")
+		fmt.Fprintln(w, "CONTAINER ID\tNAME\tPID\tSTATUS\tCREATED\tPORTS\tCOMMAND")
 	}
 	for _, c := range list {
 		if !*all && !c.running() {
@@ -46,8 +47,9 @@ func psCmd(args []string) error {
 			fmt.Fprintln(w, c.ID)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s ago\t%s\n", shortID(c.ID), c.Name, c.Pid,
-			c.status(), time.Since(c.Created).Round(time.Second), strings.Join(c.Config.Args, " "))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s ago\t%s\t%s\n", shortID(c.ID), c.Name, c.Pid,
+			c.status(), time.Since(c.Created).Round(time.Second), c.portsColumn(),
+			strings.Join(c.Config.Args, " "))
 	}
 	return w.Flush()
 }

@@ -31,7 +31,7 @@ func setupRootfs(cfg *initConfig) error {
 		return err
 	}
 	// Volumes come from host paths: open them while those still mean something.
-	sources, err := openMountSources(cfg.Mounts)
+	sources, err := openMountSources(cfg.allMounts())
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,10 @@ Flags:
   -v, --volume [SRC:]DST[:ro]   mount a host path (SRC absolute) or a volume (SRC a name;
                                 none: an anonymous volume) at DST in the container
       --tmpfs DST[:OPTIONS]     mount a tmpfs at DST, e.g. /run:size=64m
+      --network MODE            bridge (default), none, host, container:NAME or a network
+  -p, --publish [IP:]HOST:CTR[/udp]
+                                publish the container's port CTR at the host's port HOST
+      --dns IP                  a DNS server for the container's resolv.conf
 `
 
 // initConfig is everything the child needs to set up the container. The parent sends it
@@ -74,6 +79,11 @@ type initConfig struct {
 	Layer  *layer      `json:"layer,omitempty"`
 	Mounts []mountSpec `json:"mounts,omitempty"`
 
+	// Network is how the container is connected (netns.go); Files are the engine's
+	// /etc/hosts, /etc/hostname and /etc/resolv.conf, mounted on the rootfs's (etcfiles.go).
+	Network *netConfig  `json:"network,omitempty"`
+	Files   []mountSpec `json:"files,omitempty"`
+
 	// Hostname is set in the container's new UTS namespace.
 	Hostname string `json:"hostname,omitempty"`
 
@@ -104,6 +114,9 @@ func runCmd(args []string) error {
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = shortID(c.ID)
+		if cfg.Network.Mode == "host" { // the host's network, the host's name (docker's rule)
+			cfg.Hostname, _ = os.Hostname()
+		}
 	}
 	// The group's path is saved before the group is made: if the engine is killed in
 	// between, rm still finds the group. The same for the layer.
@@ -120,7 +133,10 @@ func runCmd(args []string) error {
 	}
 	if err == nil {
 		if err = prepareMounts(c); err == nil {
-			err = c.save() // the volumes' names and host paths
+			err = writeEtcFiles(c)
+		}
+		if err == nil {
+			err = c.save() // the volumes' names and host paths, the network's files
 		}
 	}
 	if err != nil {
@@ -162,6 +178,9 @@ func parseRun(args []string) (*initConfig, error) {
 	restart := fs.String("restart", "no", "restart policy")
 	volumes := fs.StringArrayP("volume", "v", nil, "bind mount or volume")
 	tmpfs := fs.StringArray("tmpfs", nil, "tmpfs mount")
+	network := fs.String("network", defaultNetwork, "the network to connect to")
+	publish := fs.StringArrayP("publish", "p", nil, "publish a port")
+	dns := fs.StringArray("dns", nil, "DNS server")
 	if err := parseFlags(fs, args, runUsage); err != nil {
 		return nil, err
 	}
@@ -206,6 +225,22 @@ func parseRun(args []string) (*initConfig, error) {
 			return nil, fmt.Errorf("run: %w", err)
 		}
 		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	if cfg.Network, err = parseNetwork(*network); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	for _, v := range *publish {
+		p, err := parsePort(v)
+		if err != nil {
+			return nil, fmt.Errorf("run: %w", err)
+		}
+		cfg.Network.Ports = append(cfg.Network.Ports, p)
+	}
+	for _, s := range *dns {
+		if _, err := netip.ParseAddr(s); err != nil {
+			return nil, fmt.Errorf("run: --dns %q: not an IP address", s)
+		}
+		cfg.Network.DNS = append(cfg.Network.DNS, s)
 	}
 	switch {
 	case cfg.Restart != nil && !cfg.Detach:
@@ -288,8 +323,17 @@ func startContainer(c *container, stdin, stdout, stderr *os.File,
 	// The child gets the command's environment in the config. GOMAXPROCS=1: it is a short
 	// Go program that needs no more threads (each costs time, and a PID in the container).
 	cmd.Env = []string{"GOMAXPROCS=1"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags}
 	describeNamespaces()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags | cfg.Network.cloneFlag()}
+	netns, err := openNetns(c) // --network container:NAME: the namespace to join
+	if err != nil {
+		childEnd.Close()
+		return nil, err
+	}
+	if netns != nil {
+		defer netns.Close()
+		cmd.ExtraFiles = append(cmd.ExtraFiles, netns) // fd 4 in the child
+	}
 	cgroupDir, err := cloneIntoCgroup(cmd.SysProcAttr, c.Cgroup)
 	if err != nil {
 		childEnd.Close()
@@ -306,6 +350,10 @@ func startContainer(c *container, stdin, stdout, stderr *os.File,
 	// now. From here on, even if the engine is killed, ps and rm find the container.
 	c.Pid, c.PidStart = cmd.Process.Pid, processStart(cmd.Process.Pid)
 	if err := c.save(); err != nil {
+		return nil, p.abort(err)
+	}
+	// Its network namespace exists: plug it in (bridge.go) while it waits.
+	if err := connect(c, c.Pid); err != nil {
 		return nil, p.abort(err)
 	}
 

@@ -104,6 +104,10 @@ func newContainer(name string, cfg *initConfig) (*container, error) {
 				c.Name, shortID(other.ID))
 		}
 	}
+	// Its address and host ports too (ipam.go).
+	if err := claimNetwork(c, all); err != nil {
+		return nil, err
+	}
 	// The directory appears whole: it is made and filled under a hidden name, then renamed.
 	// An engine killed in between leaves a .new- directory, which the next run removes.
 	sweepNew()
@@ -221,6 +225,11 @@ func findContainer(ref string) (*container, error) {
 	if err != nil {
 		return nil, err
 	}
+	return findIn(all, ref)
+}
+
+// findIn looks a container up in a list already read (under the lock, say).
+func findIn(all []*container, ref string) (*container, error) {
 	var found []*container
 	for _, c := range all {
 		if c.Name == ref || c.ID == ref {
