@@ -5,11 +5,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Three files tell a program who it is and how to find others by name. They belong to the
@@ -28,6 +31,43 @@ import (
 // with a DNS server of its own, at 127.0.0.11 in each container; podman runs aardvark-dns
 // per network. A hosts file needs no server, at the price of those rewrites.)
 var etcFiles = []string{"hosts", "hostname", "resolv.conf"}
+
+// A file is mounted on a file: the three need mount points. Made in the container's own
+// layer, they would show up in diff as changes of the container's. Like docker's "init"
+// layer, they are a layer of their own, between the rootfs and the container's, made once
+// and shared by every container:
+//
+//	/var/lib/contain/etc-layer/etc/{hosts,hostname,resolv.conf}   empty files
+//	lowerdir=/var/lib/contain/etc-layer:ROOTFS                   (overlay.go)
+func etcLayer() (string, error) {
+	dir := filepath.Join(dataRoot, "etc-layer")
+	if _, err := os.Stat(filepath.Join(dir, "etc", etcFiles[len(etcFiles)-1])); err == nil {
+		return dir, nil
+	}
+	// Made whole under another name, then renamed: a run that sees it sees all of it.
+	tmp, err := os.MkdirTemp(dataRoot, ".new-etc-layer-")
+	if err != nil {
+		return "", fmt.Errorf("etc layer: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("etc layer: %w", err)
+	}
+	if err := os.Mkdir(filepath.Join(tmp, "etc"), 0o755); err != nil {
+		return "", fmt.Errorf("etc layer: %w", err)
+	}
+	for _, name := range etcFiles {
+		if err := os.WriteFile(filepath.Join(tmp, "etc", name), nil, 0o644); err != nil {
+			return "", fmt.Errorf("etc layer: %w", err)
+		}
+	}
+	debugf("etc layer %s (mount points of hosts, hostname, resolv.conf)", dir)
+	if err := os.Rename(tmp, dir); err != nil && !os.IsExist(err) &&
+		!errors.Is(err, unix.ENOTEMPTY) {
+		return "", fmt.Errorf("etc layer: %w", err)
+	}
+	return dir, nil
+}
 
 // writeEtcFiles writes the container's files and adds them to what the child mounts.
 func writeEtcFiles(c *container) error {

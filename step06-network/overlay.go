@@ -30,7 +30,10 @@ var dataRoot = "/var/lib/contain"
 
 // layer is a container's part of the overlay.
 type layer struct {
-	Lower  string `json:"lower"`
+	Lower string `json:"lower"`
+	// Etc is the engine's own mount points, a layer between the rootfs and the
+	// container's (etcfiles.go).
+	Etc    string `json:"etc,omitempty"`
 	Upper  string `json:"upper"`
 	Work   string `json:"work"`
 	Merged string `json:"merged"`
@@ -112,7 +115,11 @@ func removeLayer(id string) error {
 // mountOverlay runs in the child, in its mount namespace: the overlay exists there only,
 // and goes away with the container's last process, whatever happens to the engine.
 func mountOverlay(l *layer) error {
-	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", l.Lower, l.Upper, l.Work)
+	lower := l.Lower
+	if l.Etc != "" {
+		lower = l.Etc + ":" + lower // lowerdir: the upper ones first
+	}
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, l.Upper, l.Work)
 	debugf("mount overlay on %s (shell: mount -t overlay overlay -o %s %[1]s)", l.Merged, opts)
 	if err := unix.Mount("overlay", l.Merged, "overlay", 0, opts); err != nil {
 		return fmt.Errorf("init: mount overlay on %s: %w", l.Merged, err)

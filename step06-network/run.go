@@ -132,6 +132,9 @@ func runCmd(args []string) error {
 		err = cfg.Layer.make()
 	}
 	if err == nil {
+		cfg.Layer.Etc, err = etcLayer()
+	}
+	if err == nil {
 		if err = prepareMounts(c); err == nil {
 			err = writeEtcFiles(c)
 		}

@@ -81,12 +81,6 @@ cat >etc/group <<'END'
 root:x:0:
 nogroup:x:65534:
 END
-# Where the engine mounts its own /etc/hosts, /etc/hostname and /etc/resolv.conf from step 6
-# on: empty files, as a distribution's image has them, so that a container's layer holds
-# no new mount point for them.
-: >etc/hosts
-: >etc/hostname
-: >etc/resolv.conf
 version=$(bin/busybox 2>/dev/null | head -n1 | awk '{print $2}' || true)
 cat >etc/os-release <<END
 NAME="contain test rootfs"
