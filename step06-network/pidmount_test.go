@@ -31,9 +31,11 @@ func TestMountTable(t *testing.T) {
 			assert.Regexp(t, `^ro,`, f[2], "%s is read-only", f[0])
 		}
 	}
-	// Step 4: the container's own cgroup, read-only (cgroupns.go).
-	assert.Equal(t, []string{"/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm",
-		"/dev/mqueue", "/sys/fs/cgroup"}, points)
+	// Step 4: the container's own cgroup, read-only (cgroupns.go). Step 6: the engine's
+	// /etc/hosts, /etc/hostname and /etc/resolv.conf (etcfiles.go).
+	assert.Equal(t, []string{"/", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
+		"/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys/fs/cgroup"},
+		points)
 
 	out = sb.Contain(t, "run", "--rootfs", testkit.Rootfs(t), "ls", "/dev")
 	assert.Equal(t, "fd\nfull\nmqueue\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\n"+

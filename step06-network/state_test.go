@@ -76,7 +76,7 @@ func (r *running) wait(t *testing.T) int {
 // A container has an ID, a name and a state file while it runs; the state goes with it.
 func TestPsAndState(t *testing.T) {
 	sb := testkit.NewSandbox(t)
-	assert.Equal(t, "CONTAINER ID   NAME   PID   STATUS   CREATED   COMMAND\n", sb.Contain(t, "ps"))
+	assert.Equal(t, "CONTAINER ID   NAME   PID   STATUS   CREATED   PORTS   COMMAND\n", sb.Contain(t, "ps"))
 	c := startBackground(t, sb, "web", "probe", "sleep", "30")
 	out := sb.Contain(t, "ps")
 	assert.Regexp(t, `\n[0-9a-f]{12} +web +\d+ +running +\d+s ago +probe sleep 30\n$`, out)
