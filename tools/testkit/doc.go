@@ -9,6 +9,10 @@
 // its own (data/ in the sandbox directory) and a layer or volume left in it is a leak; with
 // `rm [-f]` the sandbox removes the containers that are left before checking.
 //
+// For the network tests, Sandbox.Outside gives a sandbox another machine: a network
+// namespace NETNS-out, linked to the sandbox by a veth pair (192.0.2.1 on the sandbox's
+// "uplink", 192.0.2.2 outside).
+//
 // Environment:
 //
 //	CONTAIN_BIN           the engine to test (default: built from the step's source)
@@ -21,6 +25,7 @@
 // (PID is the test process's PID, SEQ counts the sandboxes of that process):
 //
 //	network namespace   contain-test-PID-SEQ      (ip netns)
+//	another machine     contain-test-PID-SEQ-out  (ip netns, Sandbox.Outside)
 //	cgroup              contain-test-PID-SEQ      (below the cgroup2 mount; the netns's name)
 //	sandbox directory   $TMPDIR/contain-sandbox-PID-*   (the state root is its state/)
 //	wrapper directory   $TMPDIR/contain-wrapper-PID-*   (the `contain` script)

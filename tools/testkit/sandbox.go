@@ -27,8 +27,9 @@ type Sandbox struct {
 	Group string // the engine's cgroup (--cgroup-parent), or "" for an engine without one
 	Data  string // the engine's data root (--data-root), or "" for an engine without one
 
-	bin  string   // the directory of the `contain` wrapper, shared by every sandbox
-	feat features // what the engine supports
+	bin     string   // the directory of the `contain` wrapper, shared by every sandbox
+	feat    features // what the engine supports
+	outside *Outside // another machine (outside.go), once a test asked for it
 }
 
 var sandboxSeq atomic.Int64
