@@ -7,7 +7,13 @@
 // state left in it is a leak; with --cgroup-parent each sandbox gets a cgroup of its own
 // and any group left below it is a leak; with --data-root each sandbox gets a data root of
 // its own (data/ in the sandbox directory) and a layer or volume left in it is a leak; with
-// `rm [-f]` the sandbox removes the containers that are left before checking.
+// `rm [-f]` the sandbox removes the containers that are left before checking. With
+// `network create` (step 6) it also looks in its network namespace before deleting it: a
+// user network left (data/networks/NAME.json), a veth (given five seconds: the kernel
+// deletes a dead container's pair in the background), a user network's bridge (contain-*),
+// and an nft rule of a container ("container ID") or of a user network ("network NAME")
+// are leaks. The default network's bridge and rules go with the namespace; without nft,
+// the rules are not checked.
 //
 // For the network tests, Sandbox.Outside gives a sandbox another machine: a network
 // namespace NETNS-out, linked to the sandbox by a veth pair (192.0.2.1 on the sandbox's

@@ -117,6 +117,7 @@ type features struct {
 	cgroupParent bool // --cgroup-parent NAME: the containers' cgroups can be too
 	rm           bool // rm [-f]: containers outlive their command and must be removed
 	dataRoot     bool // --data-root DIR: layers and volumes can be moved into the sandbox
+	network      bool // network create: bridges, veth pairs and nft rules (network.go)
 }
 
 var (
@@ -124,6 +125,7 @@ var (
 	parentRE = regexp.MustCompile(`(?m)\s--cgroup-parent\b`)
 	rmRE     = regexp.MustCompile(`(?m)^\s*rm \[-f\]`)
 	dataRE   = regexp.MustCompile(`(?m)\s--data-root\b`)
+	netRE    = regexp.MustCompile(`(?m)^\s*network create\b`)
 )
 
 // parseFeatures reads an engine's usage text, as `contain help` prints it.
@@ -133,6 +135,7 @@ func parseFeatures(usage string) features {
 		cgroupParent: parentRE.MatchString(usage),
 		rm:           rmRE.MatchString(usage),
 		dataRoot:     dataRE.MatchString(usage),
+		network:      netRE.MatchString(usage),
 	}
 }
 

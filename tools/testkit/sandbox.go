@@ -35,8 +35,9 @@ type Sandbox struct {
 var sandboxSeq atomic.Int64
 
 // NewSandbox opens a sandbox for one test (which needs root, see RequireRoot) and checks
-// for leaks when the test ends: containers, processes, state, cgroups, and the host's
-// mounts compared with those before the sandbox.
+// for leaks when the test ends: containers, processes, state, cgroups, layers, volumes,
+// networks, veth pairs, bridges and nft rules (network.go), and the host's mounts compared
+// with those before the sandbox.
 func NewSandbox(t testing.TB) *Sandbox {
 	t.Helper()
 	RequireRoot(t)
@@ -195,6 +196,10 @@ func (sb *Sandbox) close() []string {
 		for _, pid := range pids {
 			_ = exec.Command("kill", "-9", pid).Run()
 		}
+	}
+	if sb.feat.network {
+		// What the engine made in the namespace goes with it: look before.
+		leaks = append(leaks, sb.networkLeaks()...)
 	}
 	_ = exec.Command("ip", "netns", "del", sb.Netns).Run()
 	if sb.State != "" {

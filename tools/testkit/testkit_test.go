@@ -57,9 +57,15 @@ func TestParseFeatures(t *testing.T) {
 			rm: true}},
 		{"step 5: a data root", usageStep4 + "      --data-root DIR  Layers and volumes\n",
 			features{root: true, cgroupParent: true, rm: true, dataRoot: true}},
+		{"step 6: networks", usageStep4 + "      --data-root DIR  Layers and volumes\n" +
+			"  network create|ls|inspect|rm|prune\n                   Manage networks\n",
+			features{root: true, cgroupParent: true, rm: true, dataRoot: true,
+				network: true}},
 		{"--rootfs is not --root", "  run [--rootfs DIR] CMD\n", features{}},
 		{"rm without -f is not enough", "  rm CONTAINER...\n", features{}},
 		{"rm in a description is no command", "  prune   rm [-f] every exited one\n",
+			features{}},
+		{"network in a description is no command", "  run   --network create a new one\n",
 			features{}},
 		{"empty", "", features{}},
 	}
