@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
 # clean.sh [--root DIR] [--cgroup-parent NAME] [--rootfs DIR] [--data-root DIR]: remove
 # what crashed runs left behind, and only what is recorded as theirs (`make clean` passes
-# STATE_ROOT, CGROUP_PARENT, ROOTFS and DATA_ROOT). Other engines, other state roots and live test runs that
-# share this machine are never touched.
+# STATE_ROOT, CGROUP_PARENT, ROOTFS and DATA_ROOT). Other engines, other state roots and
+# live test runs that share this machine are never touched.
 #
 # - Every container recorded in the state root DIR (default /run/contain), running or not:
 #   each DIR/ID/state.json. Its process ("pid") is killed only if /proc/PID/stat still has the
 #   recorded start time ("pid_start"): a PID alone may have been reused by anything. Its
 #   cgroup ("cgroup") is emptied and removed only if the path is below
 #   <cgroup2 mount>/NAME/ (default contain). Its layer (step 5), DATA/containers/ID of the
-#   data root DATA (default /var/lib/contain), is removed. Then the state dir goes, and
-#   the half-made ones (.new-ID) that an engine killed while creating them left.
-#   Volumes are data: they stay (contain volume rm, prune).
+#   data root DATA (default /var/lib/contain), is removed. Its network (step 6), in this
+#   network namespace, the engine's: the host end of its veth pair (veth and the ID's
+#   first 11 characters) and, if nft is installed, the rules of its published ports, those
+#   of chain ports in table ip contain whose comment is exactly "container ID"; no other
+#   table, chain or rule is touched. Then the state dir goes, and the half-made ones
+#   (.new-ID) that an engine killed while creating them left.
+#   Volumes and networks are data: they stay (contain volume rm, network rm, prune).
 # - Mounts below the rootfs DIR (default /var/lib/contain/rootfs), e.g. a /proc mounted by
 #   hand in a step-1 container; mounts anywhere else stay.
 # - A dead test run's leftovers. The test kit names everything after the test process's
-#   PID: network namespaces and cgroups contain-test-PID-N, and the dirs
+#   PID: network namespaces and cgroups contain-test-PID-N, the other machine of network
+#   tests, namespace contain-test-PID-N-out, and the dirs
 #   /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*, /tmp/contain-test-bin-PID-*,
 #   and make bench's /tmp/contain-bench-PID-*.
 #   They are removed (with the containers recorded in a sandbox's state/, the processes
 #   left in such a namespace or cgroup, and mounts below such a dir) only when process PID
-#   no longer exists; a live run's are left alone.
+#   no longer exists; a live run's are left alone. A sandbox's veth pairs, bridges and
+#   nft rules are in its namespace: they go with it.
 set -euo pipefail
 
 die() { echo "clean: $*" >&2; exit 1; }
@@ -123,11 +129,34 @@ umount_below() {
 		done
 }
 
-# clean_state ROOT PARENT_RE [DATA]: remove the containers recorded under the state root
-# ROOT. PARENT_RE: a regular expression for the cgroup parents (below the cgroup2 mount)
-# their recorded cgroups may be in. DATA: the data root that holds their layers.
+# clean_network ID: remove what connected container ID to its network in this namespace
+# (step 6): its published ports' rules and the host end of its veth pair.
+clean_network() {
+	local id=$1 veth=veth${1:0:11} handle
+	# nft -a prints each rule's handle:
+	#   tcp dport 8080 dnat to 10.88.0.2:80 comment "container ID" # handle 12
+	if command -v nft >/dev/null && nft list table ip contain >/dev/null 2>&1; then
+		{ nft -a list chain ip contain ports 2>/dev/null || true; } |
+			sed -n "s/.* comment \"container $id\" # handle \([0-9][0-9]*\)\$/\1/p" |
+			while read -r handle; do
+				if nft delete rule ip contain ports handle "$handle"; then
+					say "removed nft rule (ip contain ports handle $handle) of $id"
+				fi
+			done
+	fi
+	# The kernel deletes the pair when the container's namespace goes: it may be gone now.
+	if [ -n "$(ip -o link show dev "$veth" type veth 2>/dev/null)" ] &&
+		ip link del "$veth" 2>/dev/null; then
+		say "removed veth $veth of container $id"
+	fi
+}
+
+# clean_state ROOT PARENT_RE [DATA [NET]]: remove the containers recorded under the state
+# root ROOT. PARENT_RE: a regular expression for the cgroup parents (below the cgroup2
+# mount) their recorded cgroups may be in. DATA: the data root that holds their layers.
+# NET (any word): their veth pairs and rules are in this network namespace (clean_network).
 clean_state() {
-	local root=$1 parent_re=$2 data=${3:-} state dir pid start cgroup lockfd id
+	local root=$1 parent_re=$2 data=${3:-} net=${4:-} state dir pid start cgroup lockfd id
 	for state in "$root"/*/state.json; do
 		[ -f "$state" ] || continue
 		dir=${state%/state.json}
@@ -157,6 +186,7 @@ clean_state() {
 			flock -w 10 "$lockfd" || say "$root/lock: still locked after 10 s, going on"
 		fi
 		id=${dir##*/}
+		if [[ -n $net && $id =~ ^[0-9a-f]{64}$ ]]; then clean_network "$id"; fi
 		if [[ -n $data && $id =~ ^[0-9a-f]{64}$ && -d $data/containers/$id ]]; then
 			umount_below "$data/containers/$id"
 			rm -rf --one-file-system -- "$data/containers/$id"
@@ -173,15 +203,16 @@ clean_state() {
 	done
 }
 
-# 1. The containers of the given state root and cgroup parent.
-clean_state "$state_root" "${parent//./\\.}" "$data_root"
+# 1. The containers of the given state root and cgroup parent; their network is in this
+# namespace.
+clean_state "$state_root" "${parent//./\\.}" "$data_root" net
 
 # 2. Mounts below the rootfs.
 umount_below "$rootfs"
 
 # 3. Dead test runs. Every PID that names a test leftover...
 netns=$(ip netns list 2>/dev/null | awk '{ print $1 }' |
-	grep -E '^contain-test-[0-9]+-[0-9]+$' || true)
+	grep -E '^contain-test-[0-9]+-[0-9]+(-out)?$' || true)
 pids=$({
 	printf '%s\n' "$netns"
 	if [ -n "$cg" ]; then
@@ -202,7 +233,8 @@ for pid in $pids; do
 			clean_state "${dir%/}/state" "contain-test-$pid-[0-9]+" "${dir%/}/data"
 		fi
 	done
-	# Its network namespaces, with whatever still runs in them.
+	# Its network namespaces (the sandboxes' and their -out), with whatever still runs in
+	# them, and everything in them: bridges, veth pairs, nft rules.
 	for ns in $netns; do
 		[[ $ns == contain-test-$pid-* ]] || continue
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
