@@ -9,6 +9,8 @@
 #                                cgo (step 3 on) and the static build
 #           iptables iproute2 util-linux   networking and namespace tools the tests and
 #                                lessons use (ip netns, nsenter)
+#           nftables             nft: the tests read the network step's rules (leaks),
+#                                clean.sh deletes those of removed containers
 #           Go 1.22 or newer     golang-1.NN-go, when no Go that new is installed and apt
 #                                has one (bookworm-backports, Ubuntu 24.04); else it says
 #                                what to install
@@ -43,7 +45,7 @@ need_go=
 for group in "$@"; do
 	case $group in
 	host)
-		packages+=(busybox-static gcc libc6-dev make iptables iproute2 util-linux)
+		packages+=(busybox-static gcc libc6-dev make iptables iproute2 util-linux nftables)
 		need_go=1
 		;;
 	vm) packages+=(qemu-system-x86 "${vm_extra[@]}" busybox-static cpio kmod) ;;
