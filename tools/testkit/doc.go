@@ -17,7 +17,9 @@
 //
 // For the network tests, Sandbox.Outside gives a sandbox another machine: a network
 // namespace NETNS-out, linked to the sandbox by a veth pair (192.0.2.1 on the sandbox's
-// "uplink", 192.0.2.2 outside).
+// "uplink", 192.0.2.2 outside). A transcript has two more commands beside `contain`:
+// `host CMD...` runs CMD on the host side, in the sandbox's namespace, and `outside CMD...`
+// on the other machine, which every transcript of a network engine gets.
 //
 // Environment:
 //
@@ -34,6 +36,6 @@
 //	another machine     contain-test-PID-SEQ-out  (ip netns, Sandbox.Outside)
 //	cgroup              contain-test-PID-SEQ      (below the cgroup2 mount; the netns's name)
 //	sandbox directory   $TMPDIR/contain-sandbox-PID-*   (the state root is its state/)
-//	wrapper directory   $TMPDIR/contain-wrapper-PID-*   (the `contain` script)
+//	wrapper directory   $TMPDIR/contain-wrapper-PID-*   (the contain, host, outside scripts)
 //	build directory     $TMPDIR/contain-test-bin-PID-*  (the engine built by go build)
 package testkit

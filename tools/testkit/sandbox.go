@@ -101,8 +101,20 @@ func writeWrapper(bin string, feat features) (string, error) {
 		if wrapperDir, wrapperErr = os.MkdirTemp("", pattern); wrapperErr != nil {
 			return
 		}
-		script := "#!/bin/sh\n" + wrapperLine(bin, feat) + "\n"
-		wrapperErr = os.WriteFile(filepath.Join(wrapperDir, "contain"), []byte(script), 0o755)
+		scripts := map[string]string{
+			"contain": wrapperLine(bin, feat),
+			// A transcript's commands on the host side, in the sandbox's namespace, and
+			// on "another machine" (Outside, made for the transcripts of a network engine).
+			"host":    `exec nsenter --net="/run/netns/$CONTAIN_SANDBOX" -- "$@"`,
+			"outside": `exec nsenter --net="/run/netns/$CONTAIN_SANDBOX-out" -- "$@"`,
+		}
+		for name, line := range scripts {
+			err := os.WriteFile(filepath.Join(wrapperDir, name), []byte("#!/bin/sh\n"+line+"\n"),
+				0o755)
+			if err != nil && wrapperErr == nil {
+				wrapperErr = err
+			}
+		}
 	})
 	return wrapperDir, wrapperErr
 }

@@ -58,6 +58,13 @@ func RunScripts(t *testing.T, dir string) {
 				defer mu.Unlock()
 				leaks = append(leaks, sb.close()...)
 			})
+			if feat.network {
+				o := &Outside{Netns: sb.Netns + "-out", Addr: "192.0.2.2", HostAddr: "192.0.2.1"}
+				env.Defer(o.close)
+				if err := o.open(sb.Netns); err != nil {
+					return err
+				}
+			}
 			env.Setenv("PATH", sb.bin+":"+os.Getenv("PATH"))
 			for _, kv := range sb.Env() {
 				k, v, _ := strings.Cut(kv, "=")
