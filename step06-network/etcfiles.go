@@ -34,11 +34,12 @@ var etcFiles = []string{"hosts", "hostname", "resolv.conf"}
 
 // A file is mounted on a file: the three need mount points. Made in the container's own
 // layer, they would show up in diff as changes of the container's. Like docker's "init"
-// layer, they are a layer of their own, between the rootfs and the container's, made once
-// and shared by every container:
+// layer, they are a layer of their own, made once and shared by every container. It lies
+// under the rootfs: where the rootfs has the files (most images do), its own show, with
+// their modes and owners; where it does not, these fill the gap:
 //
 //	/var/lib/contain/etc-layer/etc/{hosts,hostname,resolv.conf}   empty files
-//	lowerdir=/var/lib/contain/etc-layer:ROOTFS                   (overlay.go)
+//	lowerdir=ROOTFS:/var/lib/contain/etc-layer                   (overlay.go)
 func etcLayer() (string, error) {
 	dir := filepath.Join(dataRoot, "etc-layer")
 	if _, err := os.Stat(filepath.Join(dir, "etc", etcFiles[len(etcFiles)-1])); err == nil {

@@ -32,7 +32,7 @@ func TestUserNetworks(t *testing.T) {
 	assert.Regexp(t, `^peer 10\.89\.0\.\d+\n$`, got)
 	out := sb.Contain(t, runArgs(t, "--rm", "--network", "back", "sh", "-c",
 		"ip -o -4 addr show eth0 | awk '{print $4}'; "+
-			"/bin/probe dial tcp 10.89.0.2:80 2>&1 || echo unreachable; "+
+			"/bin/probe dial tcp 10.89.0.2:80 2>/dev/null || echo unreachable; "+
 			"ping -c1 -W1 web >/dev/null 2>&1 || echo no such name")...)
 	assert.Equal(t, "172.31.5.2/24\nunreachable\nno such name\n", out,
 		"another network reaches neither the address nor the name")

@@ -31,8 +31,7 @@ var dataRoot = "/var/lib/contain"
 // layer is a container's part of the overlay.
 type layer struct {
 	Lower string `json:"lower"`
-	// Etc is the engine's own mount points, a layer between the rootfs and the
-	// container's (etcfiles.go).
+	// Etc is the engine's own mount points, a layer under the rootfs (etcfiles.go).
 	Etc    string `json:"etc,omitempty"`
 	Upper  string `json:"upper"`
 	Work   string `json:"work"`
@@ -117,7 +116,7 @@ func removeLayer(id string) error {
 func mountOverlay(l *layer) error {
 	lower := l.Lower
 	if l.Etc != "" {
-		lower = l.Etc + ":" + lower // lowerdir: the upper ones first
+		lower += ":" + l.Etc // lowerdir lists the upper ones first: the rootfs wins
 	}
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, l.Upper, l.Work)
 	debugf("mount overlay on %s (shell: mount -t overlay overlay -o %s %[1]s)", l.Merged, opts)

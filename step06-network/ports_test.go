@@ -72,7 +72,7 @@ func TestPublish(t *testing.T) {
 	assert.Equal(t, "web\n", psNames(t, sb))
 
 	sb.Contain(t, "rm", "-f", "web")
-	assert.NotContains(t, rules(t, sb), "dnat", "rm removes the port rules")
+	assert.NotContains(t, rules(t, sb), "dnat to", "rm removes the port rules")
 	assert.Contains(t, dial("outside", "dial", "tcp", addr+":8080"), "error")
 }
 

@@ -132,8 +132,9 @@ func TestDebugNarration(t *testing.T) {
 	r := sb.Run(t, "", "--debug", "run", "--rootfs", rootfs, "true")
 	require.Equal(t, 0, r.Code)
 	assert.Contains(t, r.Stderr, "[contain] new PID namespace")
-	// Step 5: the rootfs is the overlay's lower layer; the root is the overlay.
-	assert.Contains(t, r.Stderr, "overlay -o lowerdir="+rootfs+",")
+	// Step 5: the rootfs is the overlay's lower layer; the root is the overlay. Step 6: the
+	// mount points of the engine's /etc files are a layer under it (etcfiles.go).
+	assert.Contains(t, r.Stderr, "overlay -o lowerdir="+rootfs+":"+sb.Data+"/etc-layer,")
 	assert.Regexp(t, `\[contain\] pivot_root into \S+/merged `, r.Stderr)
 	assert.Contains(t, r.Stderr, "[contain] execve /bin/true")
 }
