@@ -42,12 +42,11 @@ type syncMsg struct {
 // syncPipe is one end of the socket pair.
 type syncPipe struct {
 	f   *os.File
-	enc *json.Encoder
 	dec *json.Decoder
 }
 
 func newSyncPipe(f *os.File) *syncPipe {
-	return &syncPipe{f: f, enc: json.NewEncoder(f), dec: json.NewDecoder(f)}
+	return &syncPipe{f: f, dec: json.NewDecoder(f)}
 }
 
 // newSyncPair returns the parent's end and the file to hand to the child as fd 3.
@@ -61,7 +60,16 @@ func newSyncPair() (*syncPipe, *os.File, error) {
 	return newSyncPipe(parent), child, nil
 }
 
-func (p *syncPipe) send(m syncMsg) error { return p.enc.Encode(m) }
+// send writes one message as JSON, with nothing after it (json.Encoder would add a
+// newline). The reader's decoder stops at the closing brace; a newline left unread in the
+// child's end when it closes at execve would turn the parent's EOF into ECONNRESET.
+func (p *syncPipe) send(m syncMsg) error {
+	data, err := json.Marshal(m)
+	if err == nil {
+		_, err = p.f.Write(data)
+	}
+	return err
+}
 
 // receive reads the next message; io.EOF means the other side closed the socket.
 func (p *syncPipe) receive() (syncMsg, error) {
