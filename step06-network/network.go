@@ -219,7 +219,14 @@ func removeNetwork(n *network, all []*container) error {
 		return errors.New("bridge is the default network: it cannot be removed")
 	}
 	if in := n.members(all); len(in) > 0 {
-		return fmt.Errorf("network %s is in use by container %s", n.Name, in[0].Name)
+		var names []string
+		for _, c := range in {
+			names = append(names, c.Name)
+		}
+		sort.Strings(names)
+		s := map[bool]string{true: "s"}[len(names) > 1]
+		return fmt.Errorf("network %s is in use by container%s %s", n.Name, s,
+			strings.Join(names, ", "))
 	}
 	if err := removeBridge(n); err != nil {
 		return fmt.Errorf("network %s: %w", n.Name, err)

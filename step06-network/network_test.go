@@ -42,7 +42,8 @@ func TestUserNetworks(t *testing.T) {
 	hosts := sb.Contain(t, "exec", "client", "cat", "/etc/hosts")
 	assert.Contains(t, hosts, "10.89.0.2\tweb\n")
 	r := sb.Run(t, "", "network", "rm", "front")
-	assert.Equal(t, "contain: network rm: network front is in use by container web\n", r.Stderr)
+	assert.Equal(t, "contain: network rm: network front is in use by containers client, web\n",
+		r.Stderr)
 	sb.Contain(t, "rm", "-f", "web")
 	assert.NotContains(t, sb.Contain(t, "exec", "client", "cat", "/etc/hosts"), "web")
 
