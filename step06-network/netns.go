@@ -95,6 +95,22 @@ func openNetns(c *container) (*os.File, error) {
 	return f, nil
 }
 
+// defaultHostname is the container's name without --hostname: its short ID, or, as with
+// docker, the name of whose network it shares (the host's, or the other container's).
+func defaultHostname(c *container) string {
+	switch c.Config.Network.Mode {
+	case "host":
+		if name, err := os.Hostname(); err == nil {
+			return name
+		}
+	case "container":
+		if other, err := findContainer(c.Config.Network.Container); err == nil {
+			return other.Config.Hostname
+		}
+	}
+	return shortID(c.ID)
+}
+
 func init() {
 	// setns(2) moves one thread into a network namespace, not the whole process. The child
 	// keeps its main goroutine on the main thread, so that the namespace it joins there is

@@ -107,7 +107,8 @@ func TestNetworkHost(t *testing.T) {
 
 func TestNetworkContainer(t *testing.T) {
 	sb := testkit.NewSandbox(t)
-	sb.Contain(t, runArgs(t, "-d", "--name", "main", "/bin/probe", "serve", "tcp", "80")...)
+	sb.Contain(t, runArgs(t, "-d", "--name", "main", "--hostname", "main-host", "/bin/probe",
+		"serve", "tcp", "80")...)
 	var out string
 	testkit.Eventually(t, "main listens", func() bool {
 		r := sb.Run(t, "", runArgs(t, "--rm", "--network", "container:main", "sh", "-c",
@@ -116,10 +117,16 @@ func TestNetworkContainer(t *testing.T) {
 		return r.Code == 0
 	})
 	assert.Equal(t, "10.88.0.2/16\npeer 127.0.0.1\n", out)
+	// Its name too, as with docker: the hostname and /etc/hostname of the other.
+	assert.Equal(t, "main-host\nmain-host\n", sb.Contain(t, runArgs(t, "--rm", "--network",
+		"container:main", "sh", "-c", "hostname; cat /etc/hostname")...))
+	r := sb.Run(t, "", runArgs(t, "--network", "container:main", "--hostname", "x", "true")...)
+	assert.Equal(t, "contain: run: --hostname and --network container: conflict: the "+
+		"container takes the other one's name with its network\n", r.Stderr)
 	assert.Len(t, links(t, sb, "^veth"), 1, "no veth of its own")
 
 	sb.Contain(t, "stop", "-t", "1", "main")
-	r := sb.Run(t, "", runArgs(t, "--name", "side", "--network", "container:main", "true")...)
+	r = sb.Run(t, "", runArgs(t, "--name", "side", "--network", "container:main", "true")...)
 	assert.Equal(t, 125, r.Code)
 	assert.Equal(t, "contain: run: --network container:main: container main is not running\n",
 		r.Stderr)

@@ -113,10 +113,7 @@ func runCmd(args []string) error {
 		return fmt.Errorf("run: %w", err)
 	}
 	if cfg.Hostname == "" {
-		cfg.Hostname = shortID(c.ID)
-		if cfg.Network.Mode == "host" { // the host's network, the host's name (docker's rule)
-			cfg.Hostname, _ = os.Hostname()
-		}
+		cfg.Hostname = defaultHostname(c)
 	}
 	// The group's path is saved before the group is made: if the engine is killed in
 	// between, rm still finds the group. The same for the layer.
@@ -246,6 +243,9 @@ func parseRun(args []string) (*initConfig, error) {
 		cfg.Network.DNS = append(cfg.Network.DNS, s)
 	}
 	switch {
+	case cfg.Hostname != "" && cfg.Network.Mode == "container":
+		return nil, errors.New("run: --hostname and --network container: conflict: the " +
+			"container takes the other one's name with its network")
 	case cfg.Restart != nil && !cfg.Detach:
 		return nil, fmt.Errorf("run: %w", errRestartNeedsDetach)
 	case cfg.Restart != nil && cfg.Remove:
