@@ -105,7 +105,7 @@ func configureInside(ns netns.NsHandle, n *netConfig) error {
 // ensureBridge returns the network's bridge, creating it (with its address and its NAT
 // rules) if it does not exist yet: after a reboot, or on a network's first use.
 func ensureBridge(n *network) (netlink.Link, error) {
-	if br, err := netlink.LinkByName(n.Bridge); err == nil {
+	if br, err := netlink.LinkByName(n.Bridge); err == nil && natReady() {
 		return br, nil
 	}
 	// Under the state lock: twenty runs at once create it once.
@@ -115,7 +115,11 @@ func ensureBridge(n *network) (netlink.Link, error) {
 	}
 	defer unlock()
 	if br, err := netlink.LinkByName(n.Bridge); err == nil {
-		return br, nil
+		if natReady() {
+			return br, nil
+		}
+		// The bridge is there, the rules are not (nft flush ruleset, say): again.
+		return br, setupNAT(n)
 	}
 	// A route of the host to the same addresses would make them ambiguous.
 	if err := checkOverlap(n.Subnet, nil); err != nil {

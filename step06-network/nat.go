@@ -79,6 +79,7 @@ func setupNAT(n *network) error {
 		return err
 	}
 	tag := "network " + n.Name
+	removeTagged(conn, tag) // a bridge made again: its rules once, not twice
 	subnet, local := n.Subnet.Masked(), netip.MustParsePrefix("127.0.0.0/8")
 	addRule(conn, chainPostrouting, tag, join(saddrIn(subnet),
 		ifname(expr.MetaKeyOIFNAME, expr.CmpOpNeq, n.Bridge)), &expr.Masq{})
@@ -95,6 +96,16 @@ func setupNAT(n *network) error {
 		return fmt.Errorf("nftables: network %s: %w", n.Name, err)
 	}
 	return nil
+}
+
+// natReady tells whether the engine's table is there (shell: nft list table ip contain).
+func natReady() bool {
+	conn, err := nftables.New()
+	if err != nil {
+		return false
+	}
+	_, err = conn.ListTableOfFamily(natTable.Name, natTable.Family)
+	return err == nil
 }
 
 // ensureTable creates the engine's table and chains, if they are not there.
@@ -146,15 +157,19 @@ func removeNAT(n *network) error {
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	tag := "network " + n.Name
-	deleteTagged(conn, natTable, chainPostrouting, tag)
-	deleteTagged(conn, natTable, chainForward, tag)
-	filter := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: "filter"}
-	deleteTagged(conn, filter, &nftables.Chain{Name: "FORWARD", Table: filter}, tag)
+	removeTagged(conn, "network "+n.Name)
 	if err := conn.Flush(); err != nil {
 		return fmt.Errorf("nftables: network %s: %w", n.Name, err)
 	}
 	return nil
+}
+
+// removeTagged queues the deletion of a network's rules, wherever setupNAT put them.
+func removeTagged(conn *nftables.Conn, tag string) {
+	deleteTagged(conn, natTable, chainPostrouting, tag)
+	deleteTagged(conn, natTable, chainForward, tag)
+	filter := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: "filter"}
+	deleteTagged(conn, filter, &nftables.Chain{Name: "FORWARD", Table: filter}, tag)
 }
 
 // deleteTagged queues the deletion of the rules of a chain that carry the comment tag.

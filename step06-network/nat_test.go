@@ -31,3 +31,19 @@ func TestMasquerade(t *testing.T) {
 	assert.Equal(t, 3, strings.Count(fwd, `comment "network bridge"`), fwd)
 	assert.Contains(t, fwd, "policy drop", "the host's policy is left as it was")
 }
+
+// Someone deletes the bridge, or flushes the rules: the next run makes them again, once.
+func TestNATMadeAgain(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	count := func() int { return strings.Count(rules(t, sb), `comment "network bridge"`) }
+	sb.Contain(t, runArgs(t, "--rm", "true")...)
+	require.Equal(t, 4, count(), "3 in postrouting, 1 in forward")
+	out, err := onHost(t, sb, "ip", "link", "del", "contain0")
+	require.NoError(t, err, out)
+	sb.Contain(t, runArgs(t, "--rm", "true")...)
+	assert.Equal(t, 4, count(), "a bridge made again: its rules once, not twice")
+	out, err = onHost(t, sb, "nft", "delete", "table", "ip", "contain")
+	require.NoError(t, err, out)
+	sb.Contain(t, runArgs(t, "--rm", "-p", "8080:80", "true")...)
+	assert.Equal(t, 4, count(), "the table made again, with the bridge still there")
+}

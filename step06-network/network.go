@@ -189,7 +189,7 @@ func checkOverlap(p netip.Prefix, all []*network) error {
 		}
 		dst, _ := netip.AddrFromSlice(r.Dst.IP.To4())
 		ones, _ := r.Dst.Mask.Size()
-		if q := netip.PrefixFrom(dst, ones); q.Overlaps(p) && !ownsRoute(r, all) {
+		if q := netip.PrefixFrom(dst, ones); q.Overlaps(p) && !ownsRoute(r) {
 			return fmt.Errorf("subnet %s overlaps the route to %s of the host", p, q)
 		}
 	}
@@ -197,7 +197,7 @@ func checkOverlap(p netip.Prefix, all []*network) error {
 }
 
 // ownsRoute tells whether a route is that of one of the engine's bridges.
-func ownsRoute(r netlink.Route, all []*network) bool {
+func ownsRoute(r netlink.Route) bool {
 	l, err := netlink.LinkByIndex(r.LinkIndex)
 	return err == nil && strings.HasPrefix(l.Attrs().Name, bridgePrefix)
 }
