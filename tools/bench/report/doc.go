@@ -13,11 +13,17 @@ const (
 	endMark   = "<!-- /bench -->"
 )
 
-// section is the generated part of docs/performance.md: the table, each row's memory by
-// process, the rows that could not run, and the machine and method facts of meta.
-func section(rows []*row, o tableOptions, table string, meta, skipped [][]string) string {
+// section is the generated part of docs/performance.md: the table, the network table
+// (none before step 6), each row's memory by process, the rows that could not run, and
+// the machine and method facts of meta.
+func section(rows []*row, o tableOptions, table, net string, meta,
+	skipped [][]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n%s", beginMark, table)
+	if net != "" {
+		fmt.Fprintf(&b, "\nNetwork, in a network namespace of the bench's own "+
+			"(no way out of it):\n\n%s", net)
+	}
 	b.WriteString("\nPeak memory (VmHWM) of the engine's processes in one run, " +
 		"the command's own excluded:\n\n")
 	for _, r := range rows {

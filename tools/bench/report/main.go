@@ -13,6 +13,9 @@
 //	meta.tsv        one line per fact about the run: key, value (machine, versions, ...)
 //	rounds/*.json   hyperfine's --export-json of each round; a command's name is its row ID
 //	peak/ID.txt     the output of tools/bench/peak.c for one run of the row
+//	skipped.tsv     the rows that could not run: name, why
+//	diffs.tsv       (from step 6) what a row adds to another: label, from ID, to ID, budget
+//	throughput.tsv  (from step 6) label, glob of iperf3 -J outputs (network.go)
 package main
 
 import (

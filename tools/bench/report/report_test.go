@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,47 @@ func TestFormatTableRatios(t *testing.T) {
 	}
 	table := formatTable(rows, tableOptions{base: "crun", floor: "floor", cmd: "true"})
 	for _, want := range []string{"|  5.00 ms |", "|   0.50 |", "|      5.00 |", "| gone "} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}
+
+func TestNetworkTable(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if table, err := networkTable(dir, nil); err != nil || table != "" {
+		t.Fatalf("no network files: %q, %v", table, err)
+	}
+	write("diffs.tsv", "bridge\tnone\tbridge\t5\nport\tbridge\tport\t-\n")
+	write("throughput.tsv", "loopback\tiperf/lo-*.json\n")
+	for i, bps := range []string{"2e10", "3e10", "2.5e10"} {
+		write(fmt.Sprintf("iperf/lo-%d.json", i), `{"start": {"test_start": {"duration": 3}},
+			"end": {"sum_received": {"bits_per_second": `+bps+`}}}`)
+	}
+	rows := []*row{
+		{id: "none", times: []float64{0.010, 0.020}, rounds: [][]float64{{0.010}, {0.020}}},
+		{id: "bridge", times: []float64{0.013, 0.027}, rounds: [][]float64{{0.013}, {0.027}}},
+		{id: "port", times: []float64{0.021, 0.029}, rounds: [][]float64{{0.021}, {0.029}}},
+	}
+	table, err := networkTable(dir, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| bridge   |    +5.00 ms | +3.00 to +7.00 ms by round | 2 + 2 runs, 2 rounds | ≤ +5 ms: met ",
+		"| port     |    +5.00 ms | +2.00 to +8.00 ms by round | 2 + 2 runs, 2 rounds | -  ",
+		"| loopback | 25.0 Gbit/s |           20.0-30.0 Gbit/s | 3 runs of 3 s        | -  ",
+	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}

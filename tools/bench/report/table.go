@@ -17,8 +17,9 @@ import (
 // row is one line of the table: a step of the engine, the C floor, runc or crun.
 type row struct {
 	id, name, what string
-	times          []float64 // seconds: every timed run of every round
-	peaks          []image   // one run's processes; nil when not measured
+	times          []float64   // seconds: every timed run of every round
+	rounds         [][]float64 // the same, round by round (nil: the row was not in it)
+	peaks          []image     // one run's processes; nil when not measured
 }
 
 // image is one process image of a run and its peak resident memory (VmHWM).
@@ -60,13 +61,20 @@ func writeTable(args []string, stdout io.Writer) error {
 	}
 	table := formatTable(rows, o)
 	fmt.Fprint(stdout, table)
+	net, err := networkTable(dir, rows)
+	if err != nil {
+		return err
+	}
+	if net != "" {
+		fmt.Fprintf(stdout, "\n%s", net)
+	}
 	for _, s := range skipped {
 		fmt.Fprintf(stdout, "not measured: %s: %s\n", s[0], s[1])
 	}
 	if doc == "-" {
 		return nil
 	}
-	return updateDoc(doc, section(rows, o, table, meta, skipped))
+	return updateDoc(doc, section(rows, o, table, net, meta, skipped))
 }
 
 // readResults reads the rows and pools the runs of every round: a row's median is the
@@ -87,7 +95,11 @@ func readResults(dir string) ([]*row, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
+	sort.Strings(files) // 001.json, 002.json...: round k of one row is round k of another
+	for _, r := range rows {
+		r.rounds = make([][]float64, len(files))
+	}
+	for k, f := range files {
 		var export struct {
 			Results []struct {
 				Command string    `json:"command"`
@@ -104,6 +116,7 @@ func readResults(dir string) ([]*row, error) {
 		for _, res := range export.Results {
 			if r := byID[res.Command]; r != nil {
 				r.times = append(r.times, res.Times...)
+				r.rounds[k] = append(r.rounds[k], res.Times...)
 			}
 		}
 	}
@@ -218,13 +231,18 @@ func formatTable(rows []*row, o tableOptions) string {
 		cells = append(cells, []string{r.name, r.what, med, spread, ratio(r, o.base),
 			ratio(r, o.floor), strconv.Itoa(len(r.times)), mem})
 	}
+	return markdownTable(cells, func(i int) bool { return i >= 2 && i <= 7 })
+}
+
+// markdownTable returns cells (the first line the header) as a Markdown table, its columns
+// padded so that it reads in a terminal too; the numeric columns are right-aligned.
+func markdownTable(cells [][]string, numeric func(column int) bool) string {
 	width := make([]int, len(cells[0]))
 	for _, c := range cells {
 		for i, s := range c {
 			width[i] = max(width[i], len([]rune(s)))
 		}
 	}
-	numeric := func(i int) bool { return i >= 2 && i <= 7 }
 	var b strings.Builder
 	for n, c := range cells {
 		for i, s := range c {
