@@ -5,8 +5,15 @@
 # the method, into the generated section of docs/performance.md; the rest of that page is
 # written by hand. Run as root after `make deps rootfs build`: that is `make bench`.
 #
+# From step 6 on (a step whose `run` has --network), a step has three rows: --network none,
+# the default bridge, and the bridge with a published port; and iperf3 measures the TCP
+# throughput from a container to the bridge's address, next to loopback. All of it happens
+# in a network namespace that the bench makes and removes, with no way out: only lo and the
+# engine's bridge are in it. Every row runs in it then, so that no row pays for entering it.
+#
 # Settings (environment): ROOTFS, BUILD and GO as in the Makefile; BENCH_ROUNDS (10),
-# BENCH_RUNS (30 runs per row and round), BENCH_WARMUP (3 per row and round), BENCH_DOC.
+# BENCH_RUNS (30 runs per row and round), BENCH_WARMUP (3 per row and round), BENCH_DOC,
+# BENCH_IPERF_RUNS (5 runs per path), BENCH_IPERF_TIME (3 seconds per run).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +24,8 @@ ROUNDS=${BENCH_ROUNDS:-10}
 RUNS=${BENCH_RUNS:-30}
 WARMUP=${BENCH_WARMUP:-3}
 DOC=${BENCH_DOC:-$root/docs/performance.md}
+IPERF_RUNS=${BENCH_IPERF_RUNS:-5}
+IPERF_TIME=${BENCH_IPERF_TIME:-3}
 CMD=/bin/true
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -41,9 +50,23 @@ mount -t tmpfs -o size=64m,mode=0700 contain-bench "$work/state"
 id=contain-bench-$$ # container IDs of runc and crun: unique to this run
 bound=()            # cgroup v1 hierarchies mounted for crun, unmounted at exit
 made=()             # their mount points, when this script created them
+netns=              # the bench's network namespace, from step 6 on
+inns=()             # the command prefix that runs a command in it (nothing without one)
+iperf_engine=()     # the engine (and its global flags) of the iperf3 container, if any
+iperf_ctr=contain-bench-iperf
 
 cleanup() {
 	set +e
+	if [ -n "$netns" ]; then
+		# The iperf3 container, if still there; then whatever else runs in the namespace
+		# (the iperf3 servers, a container's monitor), and the namespace itself.
+		if [ ${#iperf_engine[@]} -gt 0 ] &&
+			! "${inns[@]}" "${iperf_engine[@]}" rm -f "$iperf_ctr" >/dev/null 2>&1; then
+			say "could not remove the container $iperf_ctr: make clean will not find it"
+		fi
+		for pid in $(ip netns pids "$netns" 2>/dev/null); do kill -9 "$pid"; done
+		ip netns del "$netns"
+	fi
 	for rt in runc crun; do
 		command -v "$rt" >/dev/null &&
 			"$rt" --root "$work/state/$rt" delete -f "$id-$rt" >/dev/null 2>&1
@@ -91,7 +114,7 @@ ids=() names=() whats=() cmds=()
 add_row() {
 	local rid=$1 name=$2 what=$3 out
 	shift 3
-	if ! out=$("$@" 2>&1); then
+	if ! out=$("${inns[@]}" "$@" 2>&1); then
 		out=$(tail -n 1 <<<"$out")
 		say "$name cannot run, left out: ${out:-no message}"
 		printf '%s\t%s\n' "$name" "${out:-failed with no message}" >>"$work/skipped.tsv"
@@ -100,34 +123,72 @@ add_row() {
 	ids+=("$rid") names+=("$name") whats+=("$what") cmds+=("$(printf '%q ' "$@")")
 }
 
+# From step 6 on, the engine makes network devices, addresses, routes and nftables rules:
+# every run of such a step, and every packet the bench sends, stays in a network namespace
+# of the bench's own. It holds lo, and then the bridge that the engine makes in it: no
+# interface leads out of it. Its name carries this script's PID, as the temporary
+# directory's does. `ip netns exec` would also remount /sys: nsenter enters only the
+# network namespace.
+for dir in "${steps[@]}"; do
+	dir=${dir%/}
+	usage=$("$BUILD/bin/${dir%%-*}/contain" run --help 2>&1 || true)
+	if grep -q -- '--network' <<<"$usage"; then
+		netns=contain-bench-$$-net
+		ip netns add "$netns" || { netns=; die "cannot make the network namespace"; }
+		inns=(nsenter "--net=/run/netns/$netns")
+		"${inns[@]}" ip link set lo up
+		say "runs in the network namespace $netns (step 6 on: $dir)"
+		break
+	fi
+done
+
+iperf_step=() # the engine, with its global flags, of the last step with a network
 # What each step adds (DESIGN.md); a step not listed here is named by its folder only.
 declare -A adds=(
 	[01]="chroot" [02]="+ UTS, IPC namespaces" [03]="+ PID, mount ns, pivot_root, /dev"
-	[04]="+ cgroup" [05]="+ overlay rootfs" [06]="+ network namespace"
+	[04]="+ cgroup" [05]="+ overlay rootfs" [06]="+ net ns; hosts, hostname, resolv.conf"
 	[07]="+ OCI image config" [08]="+ capabilities, seccomp"
 )
 for dir in "${steps[@]}"; do
 	dir=${dir%/} n=${dir%%-*} # step03-pid-mount -> step03
 	bin=$BUILD/bin/$n/contain
 	[ -x "$bin" ] || die "no $bin: run make build"
-	args=("$bin")
+	engine=("$bin")
 	# From step 3 on, the engine keeps state; --root puts it on the bench's tmpfs. From
 	# step 4 on, a container outlives its command unless run with --rm, as `runc run`'s does.
 	usage=$("$bin" help 2>&1 || true)
 	if grep -q -- '--root' <<<"$usage"; then
-		args+=(--root "$work/state/$n")
+		engine+=(--root "$work/state/$n")
 	fi
 	# From step 5 on, each container has a layer in the data root: on disk, as
 	# /var/lib/contain would be, not on the tmpfs.
 	if grep -q -- '--data-root' <<<"$usage"; then
-		args+=(--data-root "$work/data/$n")
+		engine+=(--data-root "$work/data/$n")
 	fi
-	args+=(run)
+	args=("${engine[@]}" run)
 	usage=$("$bin" run --help 2>&1 || true)
 	if grep -q -- '--rm' <<<"$usage"; then
 		args+=(--rm)
 	fi
-	add_row "$dir" "$dir" "${adds[${n#step}]:-}" "${args[@]}" --rootfs "$ROOTFS" "$CMD" || true
+	what=${adds[${n#step}]:-}
+	if ! grep -q -- '--network' <<<"$usage"; then
+		add_row "$dir" "$dir" "$what" "${args[@]}" --rootfs "$ROOTFS" "$CMD" || true
+		continue
+	fi
+	# From step 6 on: no network, the default bridge (made by the first run that needs it,
+	# then there for every other run, as docker0 is), and the bridge with a published port.
+	# The port is the bench namespace's: nothing else there listens or forwards.
+	add_row "$dir-none" "$dir, none" "$what (--network none)" \
+		"${args[@]}" --network none --rootfs "$ROOTFS" "$CMD" || true
+	add_row "$dir-bridge" "$dir, bridge" "+ veth pair on the default bridge" \
+		"${args[@]}" --rootfs "$ROOTFS" "$CMD" || true
+	add_row "$dir-port" "$dir, -p" "+ a published port (-p 8080:80)" \
+		"${args[@]}" -p 8080:80 --rootfs "$ROOTFS" "$CMD" || true
+	printf '%s: the default bridge, over --network none\t%s\t%s\t5\n' "$dir" "$dir-none" \
+		"$dir-bridge" >>"$work/diffs.tsv"
+	printf '%s: -p 8080:80, over the bridge\t%s\t%s\t-\n' "$dir" "$dir-bridge" \
+		"$dir-port" >>"$work/diffs.tsv"
+	iperf_step=("${engine[@]}") # the last step with a network runs the iperf3 container
 done
 add_row floor "C floor" "clone(uts,ipc,pid,mnt), pivot_root, /proc" \
 	"$BUILD/bench/floor" "$ROOTFS" "$CMD" || true
@@ -176,7 +237,7 @@ fi
 if command -v crun >/dev/null; then
 	crun_name="crun $(crun --version | awk 'NR==1 {print $3}')"
 	crun_run=(crun --root "$work/state/crun" run --bundle "$work/bundle" "$id-crun")
-	if ! out=$("${crun_run[@]}" 2>&1) && grep -q hybrid <<<"$out"; then
+	if ! out=$("${inns[@]}" "${crun_run[@]}" 2>&1) && grep -q hybrid <<<"$out"; then
 		crun --root "$work/state/crun" delete -f "$id-crun" >/dev/null 2>&1 || true
 		fix_hybrid || say "crun: could not move the cgroup2 controllers to cgroup v1"
 	fi
@@ -204,7 +265,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		--export-json "$work/rounds/$(printf %03d "$r").json")
 	for i in "${order[@]}"; do hf+=(-n "${ids[i]}"); done
 	for i in "${order[@]}"; do hf+=("${cmds[i]}"); done
-	"${hf[@]}" >"$work/hyperfine.log" 2>&1 || { cat "$work/hyperfine.log" >&2; die "hyperfine"; }
+	"${inns[@]}" "${hf[@]}" >"$work/hyperfine.log" 2>&1 ||
+		{ cat "$work/hyperfine.log" >&2; die "hyperfine"; }
 	order=("${order[@]:1}" "${order[0]}")
 	printf 'bench: round %d/%d done\n' "$r" "$ROUNDS" >&2
 done
@@ -214,9 +276,74 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 argv=()
 for i in "${!ids[@]}"; do
 	eval "argv=(${cmds[i]})" # the words of the command line, as hyperfine split them
-	"$BUILD/bench/peak" "${argv[@]}" 2>"$work/peak/${ids[i]}.txt" >/dev/null ||
+	"${inns[@]}" "$BUILD/bench/peak" "${argv[@]}" 2>"$work/peak/${ids[i]}.txt" >/dev/null ||
 		say "${names[i]}: peak failed: $(tail -n 1 "$work/peak/${ids[i]}.txt")"
 done
+
+# Throughput, from step 6 on: TCP from a container to the host through the bridge (the
+# container's eth0, its veth pair, the bridge), next to TCP from the host to itself over
+# loopback, both with iperf3 and both in the bench's namespace. The busybox rootfs has no
+# iperf3: the host's iperf3 runs as the client in the network namespace of a detached
+# container (nsenter --net), so that its packets take the container's own path, and the
+# server listens on the bridge's address (the container's gateway) in the bench's
+# namespace. The server could not bind an address that the bench's namespace does not
+# have, and the container's namespace leads only there: nothing leaves the machine.
+throughput() {
+	local out pid gw ns mtu_lo mtu_br i servers=()
+	mkdir -p "$work/iperf"
+	out=$("${inns[@]}" "${iperf_step[@]}" run -d --name "$iperf_ctr" --rootfs "$ROOTFS" \
+		sleep 600 2>&1) || { say "iperf3: the container did not start: $out"; return 1; }
+	iperf_engine=("${iperf_step[@]}") # from now on, cleanup removes it
+	out=$("${inns[@]}" "${iperf_engine[@]}" inspect "$iperf_ctr") || return 1
+	pid=$(sed -n 's/^ *"Pid": \([0-9][0-9]*\),\{0,1\}$/\1/p' <<<"$out" | head -n 1)
+	gw=$(sed -n 's/^ *"Gateway": "\([0-9.]*\)",\{0,1\}$/\1/p' <<<"$out" | head -n 1)
+	if [ -z "$pid" ] || [ -z "$gw" ]; then
+		say "iperf3: no PID or gateway in contain inspect $iperf_ctr"
+		return 1
+	fi
+	# Held open, the container's namespace stays the one the client enters, whatever
+	# becomes of PID. It must be a namespace of its own: not the host's, not the bench's.
+	exec {ns}<"/proc/$pid/ns/net" || return 1
+	if [ "$(stat -L -c %i "/dev/fd/$ns")" = "$(stat -L -c %i /proc/$$/ns/net)" ] ||
+		[ "$(stat -L -c %i "/dev/fd/$ns")" = "$(stat -L -c %i "/run/netns/$netns")" ]; then
+		say "iperf3: process $pid is not in a network namespace of its own"
+		return 1
+	fi
+	"${inns[@]}" iperf3 -s -B "$gw" -p 5201 >"$work/iperf/server-bridge.log" 2>&1 &
+	servers+=($!)
+	"${inns[@]}" iperf3 -s -B 127.0.0.1 -p 5202 >"$work/iperf/server-loopback.log" 2>&1 &
+	servers+=($!)
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$("${inns[@]}" ss -Hltn src "$gw:5201")" ] &&
+			[ -n "$("${inns[@]}" ss -Hltn src 127.0.0.1:5202)" ] && break
+		sleep 0.1
+	done
+	say "iperf3: $IPERF_RUNS runs of $IPERF_TIME s per path, container -> $gw and loopback"
+	for ((i = 1; i <= IPERF_RUNS; i++)); do
+		nsenter "--net=/dev/fd/$ns" iperf3 -c "$gw" -p 5201 -t "$IPERF_TIME" -J \
+			>"$work/iperf/bridge-$i.json" || { say "iperf3: container -> $gw failed"; return 1; }
+		"${inns[@]}" iperf3 -c 127.0.0.1 -p 5202 -t "$IPERF_TIME" -J \
+			>"$work/iperf/loopback-$i.json" || { say "iperf3: loopback failed"; return 1; }
+	done
+	exec {ns}<&-
+	kill "${servers[@]}"
+	wait "${servers[@]}" 2>/dev/null || true
+	"${inns[@]}" "${iperf_engine[@]}" rm -f "$iperf_ctr" >/dev/null && iperf_engine=()
+	mtu_lo=$("${inns[@]}" ip -o link show dev lo | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+	mtu_br=$("${inns[@]}" ip -o link show dev contain0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+	{
+		printf 'TCP, container → host: veth, bridge (MTU %s)\tiperf/bridge-*.json\n' "$mtu_br"
+		printf 'TCP, host → host: loopback (MTU %s)\tiperf/loopback-*.json\n' "$mtu_lo"
+	} >"$work/throughput.tsv"
+}
+if [ ${#iperf_step[@]} -gt 0 ]; then
+	if ! command -v iperf3 >/dev/null; then
+		printf 'throughput\tiperf3 not installed (make deps DEPS=bench)\n' >>"$work/skipped.tsv"
+	elif ! throughput; then
+		rm -f "$work"/iperf/*.json
+		printf 'throughput\tiperf3 failed (see above)\n' >>"$work/skipped.tsv"
+	fi
+fi
 
 # The facts that make the numbers reproducible, for the page.
 version() { # the first line of a --version, captured whole (head would cut the pipe)
@@ -248,10 +375,17 @@ esac
 	printf ' per round) with %s warm-up and %s timed runs per row; median and' "$WARMUP" "$RUNS"
 	printf ' quartiles of all timed runs; state roots on a tmpfs; memory from one run'
 	printf ' under tools/bench/peak.c\n'
+	if [ -n "$netns" ]; then
+		printf 'Network\tevery row run in a network namespace that the bench made for the run'
+		printf ' (%s: lo, and the bridge the engine made in it); %s, %s runs of %s s' \
+			"$netns" "$(version iperf3 --version)" "$IPERF_RUNS" "$IPERF_TIME"
+		printf ' per path, alternating, one TCP stream\n'
+	fi
 	# shellcheck disable=SC2016 # the backquotes are Markdown's
 	printf 'Reproduce\t`make bench` (= `make deps rootfs build`, then `tools/bench.sh %s`;' \
 		"${steps[*]}"
-	printf ' BENCH_ROUNDS, BENCH_RUNS, BENCH_WARMUP change the counts)\n'
+	printf ' BENCH_ROUNDS, BENCH_RUNS, BENCH_WARMUP, BENCH_IPERF_RUNS, BENCH_IPERF_TIME'
+	printf ' change the counts)\n'
 } >"$work/meta.tsv"
 
 echo
