@@ -54,12 +54,18 @@ netns=              # the bench's network namespace, from step 6 on
 inns=()             # the command prefix that runs a command in it (nothing without one)
 iperf_engine=()     # the engine (and its global flags) of the iperf3 container, if any
 iperf_ctr=contain-bench-iperf
+servers=()          # the iperf3 servers' PIDs, while they run
+client=             # the iperf3 client's, while it runs
 
 cleanup() {
 	set +e
 	if [ -n "$netns" ]; then
-		# The iperf3 container, if still there; then whatever else runs in the namespace
-		# (the iperf3 servers, a container's monitor), and the namespace itself.
+		# The iperf3 servers and container, if still there; then whatever else runs in the
+		# namespace (a container's monitor), and the namespace itself.
+		if [ ${#servers[@]} -gt 0 ] || [ -n "$client" ]; then
+			kill "${servers[@]}" $client
+			wait "${servers[@]}" $client
+		fi 2>/dev/null
 		if [ ${#iperf_engine[@]} -gt 0 ] &&
 			! "${inns[@]}" "${iperf_engine[@]}" rm -f "$iperf_ctr" >/dev/null 2>&1; then
 			say "could not remove the container $iperf_ctr: make clean will not find it"
@@ -289,7 +295,7 @@ done
 # namespace. The server could not bind an address that the bench's namespace does not
 # have, and the container's namespace leads only there: nothing leaves the machine.
 throughput() {
-	local out pid gw ns mtu_lo mtu_br i servers=()
+	local out pid gw ns mtu_lo mtu_br i
 	mkdir -p "$work/iperf"
 	out=$("${inns[@]}" "${iperf_step[@]}" run -d --name "$iperf_ctr" --rootfs "$ROOTFS" \
 		sleep 600 2>&1) || { say "iperf3: the container did not start: $out"; return 1; }
@@ -319,15 +325,24 @@ throughput() {
 		sleep 0.1
 	done
 	say "iperf3: $IPERF_RUNS runs of $IPERF_TIME s per path, container -> $gw and loopback"
+	# Each client in the background, waited for: should the bench be stopped, cleanup
+	# stops the client too (the container's namespace is not the bench's, whose processes
+	# cleanup kills).
 	for ((i = 1; i <= IPERF_RUNS; i++)); do
 		nsenter "--net=/dev/fd/$ns" iperf3 -c "$gw" -p 5201 -t "$IPERF_TIME" -J \
-			>"$work/iperf/bridge-$i.json" || { say "iperf3: container -> $gw failed"; return 1; }
+			>"$work/iperf/bridge-$i.json" &
+		client=$!
+		wait "$client" || { say "iperf3: container -> $gw failed"; return 1; }
 		"${inns[@]}" iperf3 -c 127.0.0.1 -p 5202 -t "$IPERF_TIME" -J \
-			>"$work/iperf/loopback-$i.json" || { say "iperf3: loopback failed"; return 1; }
+			>"$work/iperf/loopback-$i.json" &
+		client=$!
+		wait "$client" || { say "iperf3: loopback failed"; return 1; }
+		client=
 	done
 	exec {ns}<&-
 	kill "${servers[@]}"
 	wait "${servers[@]}" 2>/dev/null || true
+	servers=()
 	"${inns[@]}" "${iperf_engine[@]}" rm -f "$iperf_ctr" >/dev/null && iperf_engine=()
 	mtu_lo=$("${inns[@]}" ip -o link show dev lo | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 	mtu_br=$("${inns[@]}" ip -o link show dev contain0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
