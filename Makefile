@@ -112,6 +112,7 @@ docs: ## Regenerate docs/diffs and the transcripts embedded in docs/
 	$(go) run ./tools/lessons write
 
 bench: ## Time `run /bin/true` for every step, runc and crun; write docs/performance.md
+##  (step 6 on: also the bridge, -p and iperf3, in a network namespace of its own)
 	tools/deps.sh host bench
 	$(MAKE) rootfs build
 	$(withgo) tools/bench.sh $(STEPS)
