@@ -22,7 +22,8 @@
 #   PID: network namespaces and cgroups contain-test-PID-N, the other machine of network
 #   tests, namespace contain-test-PID-N-out, and the dirs
 #   /tmp/contain-sandbox-PID-*, /tmp/contain-wrapper-PID-*, /tmp/contain-test-bin-PID-*,
-#   and make bench's /tmp/contain-bench-PID-*.
+#   and make bench's /tmp/contain-bench-PID-* (with the containers of its state roots) and
+#   network namespace contain-bench-PID-net.
 #   They are removed (with the containers recorded in a sandbox's state/, the processes
 #   left in such a namespace or cgroup, and mounts below such a dir) only when process PID
 #   no longer exists; a live run's are left alone. A sandbox's veth pairs, bridges and
@@ -212,7 +213,7 @@ umount_below "$rootfs"
 
 # 3. Dead test runs. Every PID that names a test leftover...
 netns=$(ip netns list 2>/dev/null | awk '{ print $1 }' |
-	grep -E '^contain-test-[0-9]+-[0-9]+(-out)?$' || true)
+	grep -E '^contain-(test-[0-9]+-[0-9]+(-out)?|bench-[0-9]+-net)$' || true)
 pids=$({
 	printf '%s\n' "$netns"
 	if [ -n "$cg" ]; then
@@ -233,10 +234,17 @@ for pid in $pids; do
 			clean_state "${dir%/}/state" "contain-test-$pid-[0-9]+" "${dir%/}/data"
 		fi
 	done
+	# A bench's containers (one state root per step, in its cgroup parent "contain").
+	for dir in /tmp/contain-bench-"$pid"-*/state/step[0-9][0-9]/; do
+		if [ -d "$dir" ]; then
+			step=$(basename "$dir")
+			clean_state "${dir%/}" contain "${dir%/state/*}/data/$step"
+		fi
+	done
 	# Its network namespaces (the sandboxes' and their -out), with whatever still runs in
 	# them, and everything in them: bridges, veth pairs, nft rules.
 	for ns in $netns; do
-		[[ $ns == contain-test-$pid-* ]] || continue
+		[[ $ns == contain-test-$pid-* || $ns == contain-bench-$pid-net ]] || continue
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
 		if ip netns del "$ns"; then say "removed network namespace $ns"; fi
 	done

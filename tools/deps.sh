@@ -16,6 +16,7 @@
 #                                what to install
 #   vm      qemu-system-x86, a distro kernel, busybox-static, cpio, kmod: the VM lane
 #   bench   hyperfine runc crun  the bench against the field's runtimes (gcc: host)
+#           iperf3               throughput through step 6's bridge
 #   images  skopeo umoci docker-registry   OCI images (step 7): copy, unpack, a local
 #                                registry. docker-registry's package starts a registry on
 #                                every interface and enables it at boot: this script
@@ -49,7 +50,7 @@ for group in "$@"; do
 		need_go=1
 		;;
 	vm) packages+=(qemu-system-x86 "${vm_extra[@]}" busybox-static cpio kmod) ;;
-	bench) packages+=(hyperfine runc crun) ;;
+	bench) packages+=(hyperfine runc crun iperf3) ;;
 	images) packages+=(skopeo umoci docker-registry) ;;
 	*) die "unknown group $group (groups: host vm bench images)" ;;
 	esac
