@@ -72,6 +72,13 @@ func connect(c *container, pid int) error {
 	if err := netlink.LinkAdd(veth); err != nil {
 		return fmt.Errorf("network: veth: %w", err)
 	}
+	// Hairpin: the bridge may send a frame back out of the port it came in by. A container
+	// that reaches its own published port through the host needs it when the kernel passes
+	// bridged frames through the packet filter (br_netfilter) (shell: bridge link set dev
+	// VETH hairpin on).
+	if err := netlink.LinkSetHairpin(veth, true); err != nil {
+		return fmt.Errorf("network: hairpin: %w", err)
+	}
 	if err := configureInside(ns, n); err != nil {
 		return fmt.Errorf("network: eth0: %w", err)
 	}
@@ -105,7 +112,7 @@ func configureInside(ns netns.NsHandle, n *netConfig) error {
 // ensureBridge returns the network's bridge, creating it (with its address and its NAT
 // rules) if it does not exist yet: after a reboot, or on a network's first use.
 func ensureBridge(n *network) (netlink.Link, error) {
-	if br, err := netlink.LinkByName(n.Bridge); err == nil && natReady() {
+	if br, err := netlink.LinkByName(n.Bridge); err == nil && natReady(n) {
 		return br, nil
 	}
 	// Under the state lock: twenty runs at once create it once.
@@ -115,7 +122,7 @@ func ensureBridge(n *network) (netlink.Link, error) {
 	}
 	defer unlock()
 	if br, err := netlink.LinkByName(n.Bridge); err == nil {
-		if natReady() {
+		if natReady(n) {
 			return br, nil
 		}
 		// The bridge is there, the rules are not (nft flush ruleset, say): again.
@@ -162,10 +169,19 @@ func removeBridge(n *network) error {
 // rules. The veth pair goes by itself: a namespace is destroyed when its last process
 // ends (rm has ended them), its eth0 with it, and a veth pair never outlives either of its
 // ends. The kernel does that in the background; deleting the pair here would make rm wait
-// for it, some 20 ms (docs/performance.md).
-func disconnect(c *container) error {
+// for it, some 20 ms (docs/performance.md). Unless a container that joined this one's
+// namespace (--network container:) keeps it alive: then the engine deletes the pair, or the
+// address, free again, would be on the bridge twice.
+func disconnect(c *container, all []*container) error {
 	if n := c.Config.Network; n == nil || n.Mode != "bridge" {
 		return nil
+	}
+	for _, o := range all {
+		if on := o.Config.Network; on != nil && on.Mode == "container" &&
+			on.Container == c.ID && o.running() {
+			removeVeth(c.ID)
+			break
+		}
 	}
 	return removePorts(c)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"contain/testkit"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -93,4 +94,27 @@ func TestBreakItNetworkRoot(t *testing.T) {
 	assert.Regexp(t, `^took 10\.88\.0\.2\nraw socket: open\nraw socket: captured a frame `+
 		`from ([0-9a-f]{2}:){5}[0-9a-f]{2} \(ethertype 0x[0-9a-f]{4}\)\n$`, out)
 	sb.Contain(t, "rm", "-f", "victim")
+}
+
+// A container joined another's namespace, which outlives the other's rm: its address
+// goes to the next container, which must not find it on the bridge twice. And a
+// container reaches its own published port through the host (hairpin).
+func TestNetworkSharedOutlivesOwner(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	sb.Contain(t, runArgs(t, "-d", "--name", "x", "sleep", "60")...)
+	sb.Contain(t, runArgs(t, "-d", "--name", "y", "--network", "container:x", "sleep", "60")...)
+	sb.Contain(t, "rm", "-f", "x")
+	assert.Empty(t, links(t, sb, "^veth"), "x's pair went with x")
+	sb.Contain(t, runArgs(t, "-d", "--name", "z", "-p", "8099:7000", "/bin/probe", "serve",
+		"tcp", "7000")...)
+	var got string
+	testkit.Eventually(t, "z answers at 10.88.0.2 and through the host", func() bool {
+		r := sb.Run(t, "", "exec", "z", "/bin/probe", "dial", "tcp", "10.88.0.1:8099")
+		got = r.Stdout
+		return r.Code == 0
+	})
+	assert.Equal(t, "peer 10.88.0.1\n", got)
+	o, err := onHost(t, sb, probeBin(t), "dial", "tcp", "10.88.0.2:7000")
+	require.NoError(t, err, o)
+	sb.Contain(t, "rm", "-f", "y", "z")
 }

@@ -79,7 +79,11 @@ func writeEtcFiles(c *container) error {
 		if err != nil {
 			return fmt.Errorf("--network container:%s: %w", n.Container, err)
 		}
-		c.Config.Files = etcMounts(other)
+		// Its files, which may be a third container's, if it joined one itself.
+		if c.Config.Files = other.Config.Files; len(c.Config.Files) == 0 {
+			return fmt.Errorf("--network container:%s: container %s has no network of "+
+				"its own (an earlier step's engine made it)", n.Container, other.Name)
+		}
 		return nil
 	}
 	resolv, err := resolvConf(n.DNS, n.Mode == "host")
@@ -142,9 +146,20 @@ func writeHosts(c *container, neighbours []*container) error {
 			fmt.Fprintf(&b, "%s\t%s\n", o.Config.Network.Address.Addr(), o.Name)
 		}
 	}
-	// In place (O_TRUNC, not a new file renamed over it): the container's /etc/hosts is
-	// a mount of this very inode.
-	if err := os.WriteFile(filepath.Join(c.dir(), "hosts"), b.Bytes(), 0o644); err != nil {
+	// In place, not a new file renamed over it: the container's /etc/hosts is a mount of
+	// this very inode. Written over from the start, then cut to its length, so that a
+	// reader never finds it empty.
+	f, err := os.OpenFile(filepath.Join(c.dir(), "hosts"), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err == nil {
+		_, err = f.WriteAt(b.Bytes(), 0)
+		if err == nil {
+			err = f.Truncate(int64(b.Len()))
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("hosts: %w", err)
 	}
 	return nil

@@ -244,7 +244,11 @@ func (c *container) destroy() error {
 	if err := c.removeStorage(); err != nil {
 		return err
 	}
-	if err := disconnect(c); err != nil {
+	all, err := listContainers()
+	if err != nil {
+		return err
+	}
+	if err := disconnect(c, all); err != nil {
 		return err
 	}
 	if err := c.remove(); err != nil {

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"os"
+	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -30,8 +32,13 @@ import (
 //	    oifname "contain0" ip saddr 127.0.0.0/8 masquerade              # localhost:8080
 //	    oifname "contain0" ip saddr 10.88.0.0/16 ct status dnat masquerade }  # hairpin
 //	  chain forward     { type filter hook forward priority filter
-//	    oifname "contain0" iifname "contain*" iifname != "contain0"
-//	        ct status ! dnat drop }                  # networks do not reach each other
+//	    oifname "contain0" ct state established,related accept  # answers
+//	    oifname "contain0" ct status dnat accept                # published ports
+//	    oifname "contain0" iifname "contain0" accept            # neighbours
+//	    oifname "contain0" drop }        # nothing else: not another network, not a
+//	                                     # machine that routes 10.88.0.0/16 to the host
+//	  chain raw         { type filter hook prerouting priority raw
+//	    iifname != "lo" ip daddr 127.0.0.0/8 drop }  # 127.0.0.1 is the host's own
 //	}
 //
 // Each network's rules carry the comment "network NAME", each container's "container ID":
@@ -53,6 +60,9 @@ var (
 	chainForward = &nftables.Chain{Name: "forward", Table: natTable,
 		Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookForward,
 		Priority: nftables.ChainPriorityFilter}
+	chainRaw = &nftables.Chain{Name: "raw", Table: natTable,
+		Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookPrerouting,
+		Priority: nftables.ChainPriorityRaw}
 )
 
 // bridgePrefix starts the name of every bridge the engine makes (network.go).
@@ -61,12 +71,9 @@ const bridgePrefix = "contain"
 // setupNAT adds a network's rules, creating the table on first use. The caller holds the
 // state lock.
 func setupNAT(n *network) error {
-	// Forwarding between interfaces is off by default (shell: sysctl net.ipv4.ip_forward=1).
-	// And the kernel drops a packet from 127.0.0.1 that leaves by another interface than
-	// lo, unless route_localnet allows it: that is what curl localhost:8080 sends.
-	if err := sysctl("net/ipv4/ip_forward", "1"); err != nil {
-		return err
-	}
+	// The kernel drops a packet from 127.0.0.1 that leaves by another interface than lo,
+	// unless route_localnet allows it: that is what curl localhost:8080 sends. (It would
+	// also let a container send to the host's 127.0.0.1: the raw chain's rule stops that.)
 	if err := sysctl("net/ipv4/conf/"+n.Bridge+"/route_localnet", "1"); err != nil {
 		return err
 	}
@@ -78,6 +85,9 @@ func setupNAT(n *network) error {
 	if err := ensureTable(conn); err != nil {
 		return err
 	}
+	if err := enableForwarding(conn); err != nil {
+		return err
+	}
 	tag := "network " + n.Name
 	removeTagged(conn, tag) // a bridge made again: its rules once, not twice
 	subnet, local := n.Subnet.Masked(), netip.MustParsePrefix("127.0.0.0/8")
@@ -87,10 +97,14 @@ func setupNAT(n *network) error {
 		n.Bridge), saddrIn(local)), &expr.Masq{})
 	addRule(conn, chainPostrouting, tag, join(ifname(expr.MetaKeyOIFNAME, expr.CmpOpEq,
 		n.Bridge), saddrIn(subnet), ctDNAT(expr.CmpOpNeq)), &expr.Masq{})
-	addRule(conn, chainForward, tag, join(ifname(expr.MetaKeyOIFNAME, expr.CmpOpEq, n.Bridge),
-		ifname(expr.MetaKeyIIFNAME, expr.CmpOpEq, bridgePrefix+"*"),
-		ifname(expr.MetaKeyIIFNAME, expr.CmpOpNeq, n.Bridge), ctDNAT(expr.CmpOpEq)),
-		&expr.Verdict{Kind: expr.VerdictDrop})
+	out := ifname(expr.MetaKeyOIFNAME, expr.CmpOpEq, n.Bridge)
+	accept, drop := &expr.Verdict{Kind: expr.VerdictAccept}, &expr.Verdict{Kind: expr.VerdictDrop}
+	addRule(conn, chainForward, tag,
+		join(out, ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED)), accept)
+	addRule(conn, chainForward, tag, join(out, ctDNAT(expr.CmpOpNeq)), accept)
+	addRule(conn, chainForward, tag, join(out, ifname(expr.MetaKeyIIFNAME, expr.CmpOpEq,
+		n.Bridge)), accept)
+	addRule(conn, chainForward, tag, out, drop)
 	acceptInHostFilter(conn, n)
 	if err := conn.Flush(); err != nil {
 		return fmt.Errorf("nftables: network %s: %w", n.Name, err)
@@ -98,14 +112,50 @@ func setupNAT(n *network) error {
 	return nil
 }
 
-// natReady tells whether the engine's table is there (shell: nft list table ip contain).
-func natReady() bool {
+// enableForwarding turns on forwarding between interfaces, off by default (shell: sysctl
+// net.ipv4.ip_forward=1), which makes the host a router. If the engine is the one to turn
+// it on, nothing else on the host forwarded before: as docker does, it keeps it that way
+// for what is not its own, with a rule that drops what goes neither to nor from a bridge
+// of the engine's.
+func enableForwarding(conn *nftables.Conn) error {
+	on, err := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
+	if err != nil {
+		return fmt.Errorf("sysctl: %w", err)
+	}
+	if strings.TrimSpace(string(on)) == "1" {
+		return nil
+	}
+	addRule(conn, chainForward, "forwarding was off", join(
+		ifname(expr.MetaKeyIIFNAME, expr.CmpOpNeq, bridgePrefix+"*"),
+		ifname(expr.MetaKeyOIFNAME, expr.CmpOpNeq, bridgePrefix+"*")),
+		&expr.Verdict{Kind: expr.VerdictDrop})
+	return sysctl("net/ipv4/ip_forward", "1")
+}
+
+// natReady tells whether the network's rules are in place (shell: nft list table ip
+// contain; nft list chain ip filter FORWARD): someone may have flushed them, or started a
+// firewall since the bridge was made.
+func natReady(n *network) bool {
 	conn, err := nftables.New()
 	if err != nil {
 		return false
 	}
-	_, err = conn.ListTableOfFamily(natTable.Name, natTable.Family)
-	return err == nil
+	if _, err = conn.ListTableOfFamily(natTable.Name, natTable.Family); err != nil {
+		return false
+	}
+	filter := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: "filter"}
+	forward, err := conn.ListChain(filter, "FORWARD")
+	if err != nil {
+		return true // no iptables filter table
+	}
+	rules, _ := conn.GetRules(filter, forward)
+	for _, r := range rules {
+		if s, ok := userdata.GetString(r.UserData, userdata.TypeComment); ok &&
+			s == "network "+n.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // ensureTable creates the engine's table and chains, if they are not there.
@@ -115,9 +165,15 @@ func ensureTable(conn *nftables.Conn) error {
 	}
 	conn.AddTable(natTable)
 	for _, c := range []*nftables.Chain{chainPrerouting, chainOutput, chainPorts,
-		chainPostrouting, chainForward} {
+		chainPostrouting, chainForward, chainRaw} {
 		conn.AddChain(c)
 	}
+	// A packet for 127.0.0.0/8 that did not come from lo: a container, or a neighbour
+	// that routes 127.0.0.1 to the host, after a service bound to the host's loopback
+	// only, or after a port published on 127.0.0.1 (CVE-2020-8558). Dropped before
+	// prerouting's DNAT would hide its destination.
+	addRule(conn, chainRaw, "", join(ifname(expr.MetaKeyIIFNAME, expr.CmpOpNeq, "lo"),
+		daddrIn(netip.MustParsePrefix("127.0.0.0/8"))), &expr.Verdict{Kind: expr.VerdictDrop})
 	for _, c := range []*nftables.Chain{chainPrerouting, chainOutput} {
 		// fib daddr type local: the packet is for one of the host's own addresses.
 		addRule(conn, c, "", []expr.Any{
@@ -130,24 +186,22 @@ func ensureTable(conn *nftables.Conn) error {
 
 // acceptInHostFilter lets the network's traffic through the FORWARD chain of iptables'
 // filter table, when the host has one: a host with docker sets its policy to DROP, and a
-// packet dropped by any chain is dropped, whatever other chains say. The rules carry the
-// network's comment (shell: iptables -I FORWARD -i contain0 -j ACCEPT ...).
+// packet dropped by any chain is dropped, whatever other chains say. The two rules are
+// appended, after those already there (docker's isolation rules go first), and are of
+// the kinds iptables itself writes, so that `iptables -S` can still read the chain
+// (shell: iptables -A FORWARD -i contain0 -j ACCEPT; iptables -A FORWARD -o contain0 -j
+// ACCEPT). They let all of the bridge's traffic through: what may not pass, the engine's
+// own forward chain drops.
 func acceptInHostFilter(conn *nftables.Conn, n *network) {
 	filter := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: "filter"}
 	forward, err := conn.ListChain(filter, "FORWARD")
 	if err != nil {
 		return // no iptables-nft filter table: nothing else filters forwarded packets
 	}
-	tag := "network " + n.Name
-	out := ifname(expr.MetaKeyOIFNAME, expr.CmpOpEq, n.Bridge)
-	accept := &expr.Verdict{Kind: expr.VerdictAccept}
-	for _, match := range [][]expr.Any{
-		ifname(expr.MetaKeyIIFNAME, expr.CmpOpEq, n.Bridge),
-		join(out, ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED)),
-		join(out, ctDNAT(expr.CmpOpNeq)),
-	} {
-		conn.InsertRule(&nftables.Rule{Table: filter, Chain: forward,
-			Exprs: append(match, accept), UserData: comment(tag)})
+	for _, key := range []expr.MetaKey{expr.MetaKeyIIFNAME, expr.MetaKeyOIFNAME} {
+		conn.AddRule(&nftables.Rule{Table: filter, Chain: forward,
+			Exprs:    append(ifname(key, expr.CmpOpEq, n.Bridge), &expr.Verdict{Kind: expr.VerdictAccept}),
+			UserData: comment("network " + n.Name)})
 	}
 }
 
@@ -232,6 +286,17 @@ func saddrIn(p netip.Prefix) []expr.Any {
 // ipsDstNAT is conntrack's mark of a connection whose destination was rewritten
 // (IPS_DST_NAT in linux/netfilter/nf_conntrack_common.h).
 const ipsDstNAT = 1 << 5
+
+// daddrIn: ip daddr SUBNET (bytes 16-19 of the IPv4 header).
+func daddrIn(p netip.Prefix) []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16,
+			Len: 4},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: ipNet(p).Mask,
+			Xor: make([]byte, 4)},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: p.Masked().Addr().AsSlice()},
+	}
+}
 
 // ctDNAT: ct status dnat (op !=: the bit is set; op ==: it is not).
 func ctDNAT(op expr.CmpOp) []expr.Any {

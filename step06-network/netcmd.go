@@ -63,6 +63,9 @@ func networkCmd(args []string) error {
 			return errors.New("network rm: usage: contain network rm NETWORK...")
 		}
 		return eachName("network rm", rest, func(name string) error {
+			if name == "host" || name == "none" {
+				return fmt.Errorf("%s is a predefined network: it cannot be removed", name)
+			}
 			n, err := findNetwork(name)
 			if err != nil {
 				return err

@@ -157,6 +157,11 @@ func parseSubnet(s string, all []*network) (netip.Prefix, error) {
 	if p != p.Masked() {
 		return p, fmt.Errorf("--subnet %s: host bits set (did you mean %s?)", s, p.Masked())
 	}
+	if a := p.Addr(); a.IsLoopback() || a.IsMulticast() || a.IsLinkLocalUnicast() ||
+		a.As4()[0] == 0 || a.As4()[0] >= 240 {
+		return p, fmt.Errorf("--subnet %s: not addresses for machines (loopback, "+
+			"link-local, multicast or reserved): use a private range such as 10.89.0.0/24", s)
+	}
 	return p, checkOverlap(p, all)
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"contain/testkit"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -73,6 +74,10 @@ func TestNetworkBadInput(t *testing.T) {
 		{"network create --subnet 10.1.2.3/24 x",
 			"network create: --subnet 10.1.2.3/24: host bits set (did you mean 10.1.2.0/24?)"},
 		{"network create host", `network create: network name "host" is reserved`},
+		{"network create --subnet 127.0.0.0/24 x", "network create: --subnet 127.0.0.0/24: " +
+			"not addresses for machines (loopback, link-local, multicast or reserved): use a " +
+			"private range such as 10.89.0.0/24"},
+		{"network rm host", "network rm: host is a predefined network: it cannot be removed"},
 		{"network rm bridge",
 			"network rm: bridge is the default network: it cannot be removed"},
 		{"network rm nope", "network rm: network nope not found"},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"contain/testkit"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"sort"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -115,8 +117,43 @@ func checkPorts(c *container, all []*container) error {
 				}
 			}
 		}
+		if err := p.free(); err != nil {
+			return fmt.Errorf("-p %s: host port %d/%s is in use on the host: %w", p,
+				p.HostPort, p.Proto, err)
+		}
 	}
 	return nil
+}
+
+// free checks that no program of the host listens on the port: the rule would take its
+// packets away from it without a word. (Docker holds the port with a socket of its
+// proxy's; here the check is made once, when the container is created.)
+func (p portSpec) free() error {
+	addr := fmt.Sprintf(":%d", p.HostPort)
+	if p.HostIP.IsValid() {
+		addr = fmt.Sprintf("%s:%d", p.HostIP, p.HostPort)
+	}
+	if p.Proto == "udp" {
+		c, err := net.ListenPacket("udp4", addr)
+		if err == nil {
+			c.Close()
+		}
+		return unwrapSyscall(err)
+	}
+	l, err := net.Listen("tcp4", addr)
+	if err == nil {
+		l.Close()
+	}
+	return unwrapSyscall(err)
+}
+
+// unwrapSyscall keeps the system's own words of a network error: "address already in use".
+func unwrapSyscall(err error) error {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return err
 }
 
 // ports are the container's published ports.
@@ -166,7 +203,24 @@ func addPorts(c *container) error {
 	if err := conn.Flush(); err != nil {
 		return fmt.Errorf("nftables: -p: %w", err)
 	}
+	forgetUDP(c.ports())
 	return nil
+}
+
+// forgetUDP deletes the connection tracking entries of the host's UDP ports: UDP has no
+// connections, and conntrack would send the next datagram of a client where the last one
+// went, to a container that may be gone (shell: conntrack -D -p udp --orig-port-dst PORT).
+func forgetUDP(ports []portSpec) {
+	for _, p := range ports {
+		if p.Proto != "udp" {
+			continue
+		}
+		f := &netlink.ConntrackFilter{}
+		if f.AddProtocol(unix.IPPROTO_UDP) == nil &&
+			f.AddPort(netlink.ConntrackOrigDstPort, p.HostPort) == nil {
+			_, _ = netlink.ConntrackDeleteFilters(netlink.ConntrackTable, unix.AF_INET, f)
+		}
+	}
 }
 
 // removePorts deletes the rules of the container's ports.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os/exec"
 	"testing"
 
 	"contain/testkit"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -115,4 +117,18 @@ func TestPortClashes(t *testing.T) {
 	assert.False(t, lo8080.clashes(other8080), "two addresses")
 	assert.False(t, any8080.clashes(udp8080), "two protocols")
 	assert.Equal(t, "127.0.0.1:8080->81/tcp", lo8080.String())
+}
+
+// A port that a program of the host listens on is not taken from it.
+func TestPublishHostPortInUse(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	serve(t, func(args ...string) *exec.Cmd {
+		return exec.Command("nsenter", append([]string{"--net=/run/netns/" + sb.Netns, "--",
+			probeBin(t)}, args...)...)
+	}, "tcp", "8082")
+	r := sb.Run(t, "", runArgs(t, "-p", "8082:80", "true")...)
+	assert.Equal(t, 125, r.Code)
+	assert.Equal(t, "contain: run: -p 0.0.0.0:8082->80/tcp: host port 8082/tcp is in use on "+
+		"the host: address already in use\n", r.Stderr)
+	assert.Equal(t, "", sb.Contain(t, "ps", "-a", "-q"))
 }

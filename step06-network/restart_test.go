@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"contain/testkit"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -246,6 +246,9 @@ func parseRun(args []string) (*initConfig, error) {
 	case cfg.Hostname != "" && cfg.Network.Mode == "container":
 		return nil, errors.New("run: --hostname and --network container: conflict: the " +
 			"container takes the other one's name with its network")
+	case len(cfg.Network.DNS) > 0 && cfg.Network.Mode == "container":
+		return nil, errors.New("run: --dns and --network container: conflict: the " +
+			"container takes the other one's resolv.conf with its network")
 	case cfg.Restart != nil && !cfg.Detach:
 		return nil, fmt.Errorf("run: %w", errRestartNeedsDetach)
 	case cfg.Restart != nil && cfg.Remove:

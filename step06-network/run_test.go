@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"contain/testkit"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

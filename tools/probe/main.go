@@ -50,7 +50,7 @@ func init() {
 		"memhog":    {"MB", 1, "allocate and touch MB MiB, 1 MiB at a time", runMemhog},
 		"forkbomb":  {"N", 1, "start N sleeping children, report, kill them", runForkbomb},
 		"cpuhog":    {"SECONDS", 1, "busy-loop for SECONDS, print the CPU time used", runCpuhog},
-		"serve":     {"tcp|udp PORT", 2, "answer each peer with its address: peer IP", runServe},
+		"serve":     {"tcp|udp [ADDR:]PORT", 2, "answer each peer with its address: peer IP", runServe},
 		"dial":      {"tcp|udp ADDR:PORT", 2, "connect (udp: send) and print the answer", runDial},
 		"rawsock":   {"", 0, "open a packet socket, print the first frame seen", runRawsock},
 		"help":      {"", 0, "print this help", runHelp},

@@ -10,13 +10,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// runServe answers every TCP connection or UDP datagram on PORT with the address it came
-// from: the way to see, from the receiving side, what NAT did to a packet's source.
+// runServe answers every TCP connection or UDP datagram on PORT (or ADDR:PORT) with the
+// address it came from: the way to see, from the receiving side, what NAT did to a
+// packet's source.
 func runServe(args []string) error {
 	proto, port := args[0], args[1]
+	if !strings.Contains(port, ":") {
+		port = ":" + port
+	}
 	switch proto {
 	case "tcp":
-		l, err := net.Listen("tcp4", ":"+port)
+		l, err := net.Listen("tcp4", port)
 		if err != nil {
 			return err
 		}
@@ -30,7 +34,7 @@ func runServe(args []string) error {
 			c.Close()
 		}
 	case "udp":
-		c, err := net.ListenPacket("udp4", ":"+port)
+		c, err := net.ListenPacket("udp4", port)
 		if err != nil {
 			return err
 		}
