@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"contain/testkit"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"contain/testkit"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"contain/testkit"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"

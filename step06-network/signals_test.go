@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"contain/testkit"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
