@@ -5,6 +5,9 @@ go 1.22.0
 require (
 	contain/testkit v0.0.0-00010101000000-000000000000
 	github.com/google/nftables v0.3.0
+	github.com/klauspost/compress v1.18.0
+	github.com/opencontainers/go-digest v1.0.0
+	github.com/opencontainers/image-spec v1.1.1
 	github.com/spf13/pflag v1.1.0
 	github.com/stretchr/testify v1.12.1
 	github.com/vishvananda/netlink v1.3.1

@@ -52,6 +52,9 @@ Commands:
   network create|ls|inspect|rm|prune
                                 Manage networks
   port CONTAINER [PORT]         List a container's published ports
+  pull IMAGE                    Download an image from its registry
+  images                        List the images of the store
+  rmi IMAGE...                  Remove images
 
 Global flags:
   -v, --debug                   Narrate each isolation decision on stderr
@@ -138,6 +141,12 @@ func dispatch(args []string) error {
 		return networkCmd(rest)
 	case "port":
 		return portCmd(rest)
+	case "pull":
+		return pullCmd(rest)
+	case "images":
+		return imagesCmd(rest)
+	case "rmi":
+		return rmiCmd(rest)
 	case "pause":
 		return pauseCmd(rest)
 	case "unpause":

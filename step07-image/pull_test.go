@@ -1,0 +1,203 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"contain/testkit"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startRegistry starts Debian's docker-registry on a free port of the sandbox's loopback,
+// with a storage dir of its own, and returns its address. It stops when the test ends.
+func startRegistry(t *testing.T, sb *testkit.Sandbox) string {
+	t.Helper()
+	if _, err := exec.LookPath("docker-registry"); err != nil {
+		testkit.Skip(t, "docker-registry is not installed (make deps)")
+	}
+	dir := t.TempDir()
+	// A port that is free in the sandbox's namespace: all of them, it is new.
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	config := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"+
+		"    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "storage"), addr)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o600))
+	cmd := exec.Command("nsenter", "--net=/run/netns/"+sb.Netns, "--", "docker-registry",
+		"serve", filepath.Join(dir, "config.yml"))
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	testkit.Eventually(t, "the registry answers", func() bool {
+		out, err := onHost(t, sb, "busybox", "wget", "-q", "-O", "-", "http://"+addr+"/v2/")
+		return err == nil && strings.TrimSpace(out) == "{}"
+	})
+	return addr
+}
+
+// testLayer is a gzip-compressed tar of the given files (name -> content; a name ending in
+// / is a directory), and the digest of the tar before compression (its diff ID).
+func testLayer(t *testing.T, files map[string]string) (blob []byte, diffID digest.Digest) {
+	t.Helper()
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	for _, name := range sortedKeys(files) {
+		h := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name])),
+			ModTime: time.Unix(1700000000, 0), Typeflag: tar.TypeReg}
+		if strings.HasSuffix(name, "/") {
+			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
+		}
+		require.NoError(t, tw.WriteHeader(h))
+		_, err := tw.Write([]byte(files[name]))
+		require.NoError(t, err)
+	}
+	require.NoError(t, tw.Close())
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, err := zw.Write(raw.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return gz.Bytes(), digest.FromBytes(raw.Bytes())
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := range keys { // insertion sort: a few names
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+// ociLayout writes an image of two layers (the second deletes a file of the first) as an
+// OCI layout, the format that skopeo copies to a registry: oci:DIR:TAG.
+func ociLayout(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	require.NoError(t, os.MkdirAll(blobs, 0o755))
+	put := func(data []byte) ocispec.Descriptor {
+		d := digest.FromBytes(data)
+		require.NoError(t, os.WriteFile(filepath.Join(blobs, d.Encoded()), data, 0o644))
+		return ocispec.Descriptor{Digest: d, Size: int64(len(data))}
+	}
+	l1, diff1 := testLayer(t, map[string]string{"etc/": "", "etc/motd": "hello from layer 1\n",
+		"etc/old": "deleted by layer 2\n"})
+	l2, diff2 := testLayer(t, map[string]string{"etc/.wh.old": "", "etc/new": "layer 2\n"})
+	var cfg ocispec.Image
+	cfg.OS, cfg.Architecture = "linux", "amd64"
+	cfg.Config.Cmd = []string{"cat", "/etc/motd"}
+	cfg.RootFS = ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{diff1, diff2}}
+	cfgData, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: put(cfgData)}
+	m.SchemaVersion = 2
+	m.Config.MediaType = ocispec.MediaTypeImageConfig
+	for _, l := range [][]byte{l1, l2} {
+		d := put(l)
+		d.MediaType = ocispec.MediaTypeImageLayerGzip
+		m.Layers = append(m.Layers, d)
+	}
+	mData, err := json.Marshal(m)
+	require.NoError(t, err)
+	md := put(mData)
+	md.MediaType = ocispec.MediaTypeImageManifest
+	md.Annotations = map[string]string{ocispec.AnnotationRefName: "v1"}
+	index := ocispec.Index{MediaType: ocispec.MediaTypeImageIndex,
+		Manifests: []ocispec.Descriptor{md}}
+	index.SchemaVersion = 2
+	iData, err := json.Marshal(index)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.json"), iData, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "oci-layout"),
+		[]byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644))
+	return dir
+}
+
+// push copies the layout to the registry with skopeo, in the given format (oci or v2s2:
+// docker's media types).
+func push(t *testing.T, sb *testkit.Sandbox, layout, dest, format string) {
+	t.Helper()
+	out, err := onHost(t, sb, "skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+		"--format", format, "oci:"+layout+":v1", "docker://"+dest)
+	require.NoError(t, err, out)
+}
+
+// pull gets an image from a real registry, in both media types, checks every blob and
+// layer, unpacks each layer once (whiteouts in overlay's form), and records its name.
+func TestPullFromRegistry(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	reg := startRegistry(t, sb)
+	layout := ociLayout(t)
+	push(t, sb, layout, reg+"/test/oci:v1", "oci")
+	push(t, sb, layout, reg+"/test/docker:v1", "v2s2")
+
+	out := sb.Contain(t, "pull", reg+"/test/oci:v1")
+	assert.Regexp(t, `^v1: Pulling from test/oci\n`+
+		`[0-9a-f]{12}: Downloading \S+\n[0-9a-f]{12}: Download complete\n[0-9a-f]{12}: Pull complete\n`+
+		`[0-9a-f]{12}: Downloading \S+\n[0-9a-f]{12}: Download complete\n[0-9a-f]{12}: Pull complete\n`+
+		`Digest: sha256:[0-9a-f]{64}\nStatus: Downloaded `+reg+`/test/oci:v1\n$`, out)
+	// The same layers in docker's media types: same diff IDs, same chain: already there.
+	out = sb.Contain(t, "pull", reg+"/test/docker:v1")
+	assert.Equal(t, 2, strings.Count(out, "Already exists"), out)
+
+	images := sb.Contain(t, "images")
+	assert.Regexp(t, `(?m)^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE\n`+
+		regexpQuote(reg)+`/test/docker +v1 +[0-9a-f]{12} .*\n`+
+		regexpQuote(reg)+`/test/oci +v1 +[0-9a-f]{12} `, images)
+
+	layers, err := os.ReadDir(filepath.Join(sb.Data, "layers"))
+	require.NoError(t, err)
+	require.Len(t, layers, 2, "each layer unpacked once")
+	for _, l := range layers {
+		dir := filepath.Join(sb.Data, "layers", l.Name())
+		if data, err := os.ReadFile(filepath.Join(dir, "etc/motd")); err == nil {
+			assert.Equal(t, "hello from layer 1\n", string(data))
+			continue
+		}
+		st, err := os.Lstat(filepath.Join(dir, "etc/old"))
+		require.NoError(t, err, "layer 2 holds the whiteout of etc/old")
+		assert.Equal(t, os.ModeCharDevice|os.ModeDevice, st.Mode().Type(), "overlay's whiteout")
+	}
+
+	assert.Equal(t, reg+"/test/oci:v1\n"+reg+"/test/docker:v1\n",
+		sb.Contain(t, "rmi", reg+"/test/oci:v1", reg+"/test/docker:v1"))
+	for _, d := range []string{"layers", "blobs/sha256"} {
+		left, _ := os.ReadDir(filepath.Join(sb.Data, d))
+		assert.Empty(t, left, "rmi of the last names removes the %s", d)
+	}
+}
+
+func regexpQuote(s string) string { return strings.ReplaceAll(s, ".", `\.`) }
+
+// A registry that lies: a blob whose bytes are not its digest is not stored, and the
+// pull fails with one line.
+func TestPullBadReference(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	reg := startRegistry(t, sb)
+	r := sb.Run(t, "", "pull", reg+"/no/such:v1")
+	assert.Equal(t, 125, r.Code)
+	assert.Regexp(t, `^contain: pull: registry `+regexpQuote(reg)+`: no/such/manifests/v1: `+
+		`MANIFEST_UNKNOWN: manifest unknown\n$`, r.Stderr)
+	r = sb.Run(t, "", "pull", "Bad:Ref")
+	assert.Equal(t, "contain: pull: invalid reference \"Bad:Ref\": repository names must be "+
+		"lowercase\n", r.Stderr)
+}
