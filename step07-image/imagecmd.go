@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -117,4 +118,130 @@ func collectGarbage(images map[string]*imageRecord) error {
 		}
 	}
 	return nil
+}
+
+const tagUsage = `Usage: contain tag SOURCE TARGET
+
+Give the image SOURCE another name, TARGET (a reference: name[:tag]).
+`
+
+func tagCmd(args []string) error {
+	fs := newFlagSet("tag")
+	if err := parseFlags(fs, args, tagUsage); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return errors.New("tag: usage: contain tag SOURCE TARGET")
+	}
+	target, err := parseRef(fs.Arg(1))
+	if err != nil {
+		return fmt.Errorf("tag: %w", err)
+	}
+	if target.Digest != "" {
+		return fmt.Errorf("tag: %s: a name with a digest is the image's own, not a tag",
+			fs.Arg(1))
+	}
+	unlock, err := lockState()
+	if err != nil {
+		return fmt.Errorf("tag: %w", err)
+	}
+	defer unlock()
+	images, err := readImages()
+	if err != nil {
+		return fmt.Errorf("tag: %w", err)
+	}
+	img, err := findImage(images, fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("tag: %w", err)
+	}
+	named := *img
+	named.Name = target.String()
+	images[named.Name] = &named
+	return writeImages(images)
+}
+
+const imageUsage = `Usage: contain image COMMAND
+
+  ls                List images (as contain images)
+  inspect IMAGE...  Show images, their config and layers, as JSON
+  rm IMAGE...       Remove images (as contain rmi)
+  prune             Remove the blobs and layers that no image uses
+`
+
+func imageCmd(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, imageUsage)
+		return &exitError{code: exitEngine}
+	}
+	switch args[0] {
+	case "ls":
+		return imagesCmd(args[1:])
+	case "rm":
+		return rmiCmd(args[1:])
+	case "inspect":
+		return inspectImages(args[1:])
+	case "prune":
+		unlock, err := lockState()
+		if err != nil {
+			return fmt.Errorf("image prune: %w", err)
+		}
+		defer unlock()
+		images, err := readImages()
+		if err != nil {
+			return fmt.Errorf("image prune: %w", err)
+		}
+		return collectGarbage(images)
+	case "-h", "--help", "help":
+		fmt.Print(imageUsage)
+		return nil
+	}
+	return fmt.Errorf("image: unknown command %q (see 'contain image --help')", args[0])
+}
+
+// imageView is an image as docker image inspect shows one: its ID, names, digest, and
+// its config as the registry sent it.
+type imageView struct {
+	ID          string          `json:"Id"`
+	RepoTags    []string        `json:"RepoTags"`
+	RepoDigests []string        `json:"RepoDigests"`
+	Size        int64           `json:"Size"`
+	Config      json.RawMessage `json:"Config"`
+	Layers      []string        `json:"Layers"`
+}
+
+func inspectImages(refs []string) error {
+	if len(refs) == 0 {
+		return errors.New("image inspect: usage: contain image inspect IMAGE...")
+	}
+	images, err := readImages()
+	if err != nil {
+		return fmt.Errorf("image inspect: %w", err)
+	}
+	views := []imageView{}
+	for _, s := range refs {
+		img, err := findImage(images, s)
+		if err != nil {
+			return fmt.Errorf("image inspect: %w", err)
+		}
+		cfg, err := readBlob(img.Config)
+		if err != nil {
+			return fmt.Errorf("image inspect: %w", err)
+		}
+		v := imageView{ID: string(img.Config), Size: img.Size, Config: cfg,
+			RepoTags: []string{}, RepoDigests: []string{}}
+		for _, other := range sortedImages(images) {
+			if other.Config == img.Config {
+				ref, _ := parseRef(other.Name)
+				v.RepoTags = append(v.RepoTags, ref.Short())
+				v.RepoDigests = append(v.RepoDigests, ref.Repo()+"@"+string(other.Manifest))
+			}
+		}
+		for _, l := range img.Layers {
+			v.Layers = append(v.Layers, layerPath(l))
+		}
+		views = append(views, v)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "    ")
+	return enc.Encode(views)
 }

@@ -55,6 +55,8 @@ Commands:
   pull IMAGE                    Download an image from its registry
   images                        List the images of the store
   rmi IMAGE...                  Remove images
+  tag SOURCE TARGET             Give an image another name
+  image ls|inspect|rm|prune     Manage images
 
 Global flags:
   -v, --debug                   Narrate each isolation decision on stderr
@@ -147,6 +149,10 @@ func dispatch(args []string) error {
 		return imagesCmd(rest)
 	case "rmi":
 		return rmiCmd(rest)
+	case "tag":
+		return tagCmd(rest)
+	case "image":
+		return imageCmd(rest)
 	case "pause":
 		return pauseCmd(rest)
 	case "unpause":

@@ -178,8 +178,33 @@ func TestPullFromRegistry(t *testing.T) {
 		assert.Equal(t, os.ModeCharDevice|os.ModeDevice, st.Mode().Type(), "overlay's whiteout")
 	}
 
+	// Another name for the same image; inspect shows both, with the config's command.
+	sb.Contain(t, "tag", reg+"/test/oci:v1", "mine:v2")
+	var views []struct {
+		ID, Size    any
+		RepoTags    []string
+		RepoDigests []string
+		Config      struct{ Config struct{ Cmd []string } }
+		Layers      []string
+	}
+	require.NoError(t, json.Unmarshal([]byte(sb.Contain(t, "image", "inspect", "mine:v2")),
+		&views))
+	require.Len(t, views, 1)
+	// skopeo kept the config's bytes in docker's format: one image ID, three names.
+	assert.Equal(t, []string{reg + "/test/docker:v1", reg + "/test/oci:v1", "mine:v2"},
+		views[0].RepoTags)
+	assert.Equal(t, []string{"cat", "/etc/motd"}, views[0].Config.Config.Cmd)
+	assert.Len(t, views[0].Layers, 2)
+	r := sb.Run(t, "", "tag", "mine:v2", "Bad")
+	assert.Equal(t, "contain: tag: invalid reference \"Bad\": repository names must be "+
+		"lowercase\n", r.Stderr)
+
+	// The layers stay while a name needs them.
 	assert.Equal(t, reg+"/test/oci:v1\n"+reg+"/test/docker:v1\n",
 		sb.Contain(t, "rmi", reg+"/test/oci:v1", reg+"/test/docker:v1"))
+	left, _ := os.ReadDir(filepath.Join(sb.Data, "layers"))
+	assert.Len(t, left, 2, "mine:v2 still uses them")
+	assert.Equal(t, "mine:v2\n", sb.Contain(t, "rmi", "mine:v2"))
 	for _, d := range []string{"layers", "blobs/sha256"} {
 		left, _ := os.ReadDir(filepath.Join(sb.Data, d))
 		assert.Empty(t, left, "rmi of the last names removes the %s", d)
