@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"contain/testkit"
+
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/assert"
@@ -225,4 +227,25 @@ func TestPullBadReference(t *testing.T) {
 	r = sb.Run(t, "", "pull", "Bad:Ref")
 	assert.Equal(t, "contain: pull: invalid reference \"Bad:Ref\": repository names must be "+
 		"lowercase\n", r.Stderr)
+}
+
+// An index: this machine's platform, not an attestation that buildx lists beside it.
+func TestSelectPlatform(t *testing.T) {
+	d := func(hex byte, os, arch string, ann map[string]string) ocispec.Descriptor {
+		return ocispec.Descriptor{Digest: digest.Digest("sha256:" + strings.Repeat(string(hex), 64)),
+			Platform: &ocispec.Platform{OS: os, Architecture: arch}, Annotations: ann}
+	}
+	index := ocispec.Index{Manifests: []ocispec.Descriptor{
+		d('a', "unknown", "unknown", map[string]string{
+			"vnd.docker.reference.type": "attestation-manifest"}),
+		d('b', "linux", "arm64", nil),
+		d('c', "linux", runtime.GOARCH, nil),
+		d('e', "windows", runtime.GOARCH, nil),
+	}}
+	got, err := selectPlatform(index)
+	require.NoError(t, err)
+	assert.Equal(t, index.Manifests[2].Digest, got.Digest)
+	_, err = selectPlatform(ocispec.Index{Manifests: index.Manifests[:2]})
+	assert.EqualError(t, err, "no manifest for linux/"+runtime.GOARCH+
+		" in the index (it has [linux/arm64])")
 }
