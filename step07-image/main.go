@@ -62,7 +62,9 @@ Global flags:
   -v, --debug                   Narrate each isolation decision on stderr
       --root DIR                State directory (default /run/contain)
       --cgroup-parent NAME      The engine's cgroup, under the cgroup2 root (default contain)
-      --data-root DIR           Layers and volumes (default /var/lib/contain)
+      --data-root DIR           Layers, volumes and images (default /var/lib/contain)
+      --registry-mirror URL     Pull Docker Hub's images from this mirror first, e.g.
+                                http://10.0.2.2:5000 (or $CONTAIN_REGISTRY_MIRROR)
 `
 
 // exitError ends the engine with a docker-style status. With a nil err, the status is the
@@ -110,6 +112,8 @@ func dispatch(args []string) error {
 	fs.StringVar(&stateRoot, "root", stateRoot, "state directory")
 	fs.StringVar(&cgroupParent, "cgroup-parent", cgroupParent, "the engine's cgroup")
 	fs.StringVar(&dataRoot, "data-root", dataRoot, "layers and volumes")
+	fs.StringVar(&registryMirror, "registry-mirror", os.Getenv("CONTAIN_REGISTRY_MIRROR"),
+		"a mirror of Docker Hub")
 	if err := parseFlags(fs, args, usage); err != nil {
 		return err
 	}

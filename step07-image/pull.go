@@ -66,9 +66,22 @@ func pullCmd(args []string) error {
 
 // pull fetches the image that ref names into the store and records ref as its name.
 func pull(ctx context.Context, ref imageRef, out io.Writer) (*imageRecord, error) {
-	reg := newRegistry(ref.Host())
+	regs, err := registriesFor(ref)
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(out, "%s: Pulling from %s\n", ref.Object(), ref.Path)
-	mdigest, m, err := resolveManifest(ctx, reg, ref)
+	var reg *registry
+	var mdigest digest.Digest
+	var m *ocispec.Manifest
+	for _, reg = range regs {
+		if mdigest, m, err = resolveManifest(ctx, reg, ref); err == nil {
+			break
+		}
+		if len(regs) > 1 && reg == regs[0] {
+			fmt.Fprintf(out, "mirror %s: %v: asking %s\n", reg.host, err, regs[1].host)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -249,3 +249,19 @@ func TestSelectPlatform(t *testing.T) {
 	assert.EqualError(t, err, "no manifest for linux/"+runtime.GOARCH+
 		" in the index (it has [linux/arm64])")
 }
+
+// Classroom mode: Docker Hub's images come from a mirror, a registry of the teacher's
+// (here one on the sandbox's loopback, with busybox:v1 pushed to its library/busybox).
+// Other registries' images do not go through it.
+func TestPullThroughMirror(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	mirror := startRegistry(t, sb)
+	push(t, sb, ociLayout(t), mirror+"/library/busybox:v1", "oci")
+	out := sb.Contain(t, "--registry-mirror", "http://"+mirror, "pull", "busybox:v1")
+	assert.Contains(t, out, "Status: Downloaded busybox:v1\n")
+	assert.Regexp(t, `(?m)^busybox +v1 +[0-9a-f]{12} `, sb.Contain(t, "images"))
+	r := sb.Run(t, "", "--registry-mirror", "ftp://x", "pull", "busybox:v1")
+	assert.Equal(t, "contain: pull: --registry-mirror \"ftp://x\": want http(s)://host[:port]\n",
+		r.Stderr)
+	sb.Contain(t, "rmi", "busybox:v1")
+}
