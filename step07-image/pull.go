@@ -212,7 +212,7 @@ func fetchConfig(ctx context.Context, reg *registry, ref imageRef, d ocispec.Des
 		return nil, fmt.Errorf("config of %s: %d bytes: too large", ref, d.Size)
 	}
 	if !hasBlob(d.Digest) {
-		if err := fetchBlob(ctx, reg, ref, d); err != nil {
+		if err := fetchBlob(ctx, reg, ref, d, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -227,14 +227,20 @@ func fetchConfig(ctx context.Context, reg *registry, ref imageRef, d ocispec.Des
 	return &cfg, nil
 }
 
-// fetchBlob downloads a blob into the store, checked against its digest and size.
-func fetchBlob(ctx context.Context, reg *registry, ref imageRef, d ocispec.Descriptor) error {
+// fetchBlob downloads a blob into the store, checked against its digest and size, with a
+// progress bar on out if it is a terminal (nil: none).
+func fetchBlob(ctx context.Context, reg *registry, ref imageRef, d ocispec.Descriptor,
+	out io.Writer) error {
 	resp, err := reg.get(ctx, ref.Path, ref.Path+"/blobs/"+string(d.Digest))
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	return writeBlob(d.Digest, d.Size, resp.Body)
+	body := io.Reader(resp.Body)
+	if out != nil {
+		body = newProgress(body, out, d.Digest.Encoded()[:12], d.Size)
+	}
+	return writeBlob(d.Digest, d.Size, body)
 }
 
 // fetchLayer makes sure a layer is unpacked under its chain ID: downloaded if its blob is
@@ -243,15 +249,17 @@ func fetchLayer(ctx context.Context, reg *registry, ref imageRef, l ocispec.Desc
 	diffID, chain digest.Digest, out io.Writer) error {
 	short := l.Digest.Encoded()[:12]
 	if _, err := os.Stat(layerPath(chain)); err == nil {
-		fmt.Fprintf(out, "%s: Already exists\n", short)
+		step(out, short, "Already exists")
 		return nil
 	}
 	if !hasBlob(l.Digest) {
-		fmt.Fprintf(out, "%s: Downloading %s\n", short, humanSize(l.Size))
-		if err := fetchBlob(ctx, reg, ref, l); err != nil {
+		if !isTerminal(out) {
+			step(out, short, "Downloading "+humanSize(l.Size))
+		}
+		if err := fetchBlob(ctx, reg, ref, l, out); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s: Download complete\n", short)
+		step(out, short, "Download complete")
 	}
 	if err := os.MkdirAll(layersDir(), 0o700); err != nil {
 		return err
@@ -284,7 +292,7 @@ func fetchLayer(ctx context.Context, reg *registry, ref imageRef, l ocispec.Desc
 			return err
 		}
 	}
-	fmt.Fprintf(out, "%s: Pull complete\n", short)
+	step(out, short, "Pull complete")
 	return nil
 }
 

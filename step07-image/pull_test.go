@@ -4,8 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -264,4 +266,24 @@ func TestPullThroughMirror(t *testing.T) {
 	assert.Equal(t, "contain: pull: --registry-mirror \"ftp://x\": want http(s)://host[:port]\n",
 		r.Stderr)
 	sb.Contain(t, "rmi", "busybox:v1")
+}
+
+// On a terminal, each layer's line is redrawn in place: a bar, then its steps.
+func TestPullProgressOnTerminal(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	reg := startRegistry(t, sb)
+	push(t, sb, ociLayout(t), reg+"/test/tty:v1", "oci")
+	master, slave := openPty(t)
+	cmd := sb.Command(context.Background(), "pull", reg+"/test/tty:v1")
+	cmd.Stdout, cmd.Stderr = slave, slave
+	require.NoError(t, cmd.Start())
+	slave.Close()
+	var screen bytes.Buffer
+	_, _ = io.Copy(&screen, master) // until the engine exits (EIO on the master)
+	require.NoError(t, cmd.Wait())
+	s := screen.String()
+	assert.Regexp(t, `\r[0-9a-f]{12}: Downloading \[[=> ]{24}\] +\S+/\S+ +\S+/s\x1b\[K`, s)
+	assert.Regexp(t, `\r[0-9a-f]{12}: Pull complete\x1b\[K\r?\n`, s)
+	assert.NotContains(t, s, ": Downloading 1", "no plain lines on a terminal")
+	sb.Contain(t, "rmi", reg+"/test/tty:v1")
 }
