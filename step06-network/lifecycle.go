@@ -222,7 +222,9 @@ func rmCmd(args []string) error {
 		if c.running() && !*force {
 			return fmt.Errorf("container %s is running: stop it first, or use rm -f", c.Name)
 		}
-		if c.Restarting && !*force {
+		// Restarting, or between its command's end and its monitor's record of it, when
+		// a restart may follow (live, restart.go).
+		if (c.Restarting || c.live()) && !*force {
 			return fmt.Errorf("container %s is restarting: stop it first, or use rm -f",
 				c.Name)
 		}

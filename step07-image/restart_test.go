@@ -142,7 +142,10 @@ func TestRestartAlways(t *testing.T) {
 	v = inspectOne(t, sb, "again")
 	assert.Equal(t, "exited", v.State.Status)
 	assert.Equal(t, count, v.RestartCount, "restarted after stop")
-	assert.Equal(t, count+1, strings.Count(sb.Contain(t, "logs", "again"), "up\n"))
+	// One line a run, but for a run that stop ended before its echo (it may have been
+	// starting again just then).
+	up := strings.Count(sb.Contain(t, "logs", "again"), "up\n")
+	assert.True(t, up == count || up == count+1, "%d runs, %d restarts", up, count)
 }
 
 // kill (SIGKILL) is a stop by hand too, as docker counts it: no restart. A crash would be
