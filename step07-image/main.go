@@ -56,6 +56,7 @@ Commands:
   images                        List the images of the store
   rmi IMAGE...                  Remove images
   tag SOURCE TARGET             Give an image another name
+  load -i FILE                  Load images from a tar (docker save, an OCI layout)
   image ls|inspect|rm|prune     Manage images
 
 Global flags:
@@ -155,6 +156,8 @@ func dispatch(args []string) error {
 		return rmiCmd(rest)
 	case "tag":
 		return tagCmd(rest)
+	case "load":
+		return loadCmd(rest)
 	case "image":
 		return imageCmd(rest)
 	case "pause":

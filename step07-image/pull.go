@@ -261,6 +261,16 @@ func fetchLayer(ctx context.Context, reg *registry, ref imageRef, l ocispec.Desc
 		}
 		step(out, short, "Download complete")
 	}
+	if err := unpackBlob(l, diffID, chain); err != nil {
+		return err
+	}
+	step(out, short, "Pull complete")
+	return nil
+}
+
+// unpackBlob unpacks a stored layer blob under its chain ID, and checks its diff ID.
+func unpackBlob(l ocispec.Descriptor, diffID, chain digest.Digest) error {
+	short := l.Digest.Encoded()[:12]
 	if err := os.MkdirAll(layersDir(), 0o700); err != nil {
 		return err
 	}
@@ -292,7 +302,6 @@ func fetchLayer(ctx context.Context, reg *registry, ref imageRef, l ocispec.Desc
 			return err
 		}
 	}
-	step(out, short, "Pull complete")
 	return nil
 }
 

@@ -287,3 +287,45 @@ func TestPullProgressOnTerminal(t *testing.T) {
 	assert.NotContains(t, s, ": Downloading 1", "no plain lines on a terminal")
 	sb.Contain(t, "rmi", reg+"/test/tty:v1")
 }
+
+// load takes images from a tar: docker's archive (docker save) and an OCI layout, as
+// skopeo writes them; and refuses an archive that tries to write outside its directory.
+func TestLoad(t *testing.T) {
+	sb := testkit.NewSandbox(t)
+	layout, dir := ociLayout(t), t.TempDir()
+	for _, dest := range []string{"docker-archive:" + dir + "/docker.tar:test/app:v1",
+		"oci-archive:" + dir + "/oci.tar:docker.io/test/oci:v2"} {
+		out, err := exec.Command("skopeo", "copy", "--quiet", "oci:"+layout+":v1",
+			dest).CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+	assert.Equal(t, "Loaded image: test/app:v1\n", sb.Contain(t, "load", "-i",
+		dir+"/docker.tar"))
+	assert.Equal(t, "Loaded image: test/oci:v2\n", sb.Contain(t, "load", "-i", dir+"/oci.tar"))
+	assert.Regexp(t, `(?m)^test/app +v1 +[0-9a-f]{12} .*\n^test/oci +v2 +[0-9a-f]{12} `,
+		sb.Contain(t, "images"))
+	layers, _ := os.ReadDir(filepath.Join(sb.Data, "layers"))
+	assert.Len(t, layers, 2, "the same two layers, unpacked once")
+
+	var evil bytes.Buffer
+	tw := tar.NewWriter(&evil)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "../escape", Mode: 0o644,
+		Typeflag: tar.TypeReg}))
+	require.NoError(t, tw.Close())
+	require.NoError(t, os.WriteFile(dir+"/evil.tar", evil.Bytes(), 0o644))
+	r := sb.Run(t, "", "load", "-i", dir+"/evil.tar")
+	assert.Equal(t, "contain: load: "+dir+"/evil.tar: entry \"../escape\": not a name "+
+		"inside the archive\n", r.Stderr)
+	_, err := os.Stat(filepath.Join(sb.Data, "escape"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	evil.Reset()
+	tw = tar.NewWriter(&evil)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "layer.tar", Typeflag: tar.TypeSymlink,
+		Linkname: "../../../../etc/passwd"}))
+	require.NoError(t, tw.Close())
+	require.NoError(t, os.WriteFile(dir+"/evil.tar", evil.Bytes(), 0o644))
+	r = sb.Run(t, "", "load", "-i", dir+"/evil.tar")
+	assert.Equal(t, "contain: load: "+dir+"/evil.tar: entry \"layer.tar\": a link to "+
+		"\"../../../../etc/passwd\", not to a file of the archive\n", r.Stderr)
+	sb.Contain(t, "rmi", "test/app:v1", "test/oci:v2")
+}
